@@ -1,0 +1,156 @@
+import { ConnectorError, parseDuration, type ConnectorDeps, type DataRecord, type ReadContext, type Source } from '@sluice/core';
+import { Agent, type Dispatcher } from 'undici';
+import { authHeaders, normalizeHeaders } from './auth.js';
+import { isDispatcher, readText, send, statusError, type HttpCall } from './http.js';
+import { createPaginator, type PageResult } from './pagination.js';
+import { isRecord, getPath, recordsOf } from './records.js';
+import { collectSecrets, createRedactor, redactUrl } from './redact.js';
+import type { RestSourceOptions } from './types.js';
+
+/** Reads records from a (paginated) JSON REST API; each page becomes one or more batches. */
+export class RestSource implements Source {
+  readonly #options: RestSourceOptions;
+  readonly #deps: ConnectorDeps;
+  readonly #headers: Record<string, string>;
+  readonly #body: string | undefined;
+  readonly #timeoutMs: number;
+  readonly #redact: (text: string) => string;
+  readonly #injected: Dispatcher | undefined;
+  #agent: Agent | undefined;
+  #closed = false;
+
+  constructor(options: RestSourceOptions, deps: ConnectorDeps) {
+    this.#options = options;
+    this.#deps = deps;
+    this.#injected = isDispatcher(deps.client) ? deps.client : undefined;
+    this.#body = options.body === undefined ? undefined : JSON.stringify(options.body);
+    this.#headers = {
+      accept: 'application/json',
+      ...(this.#body === undefined ? {} : { 'content-type': 'application/json' }),
+      ...normalizeHeaders(options.headers),
+      ...authHeaders(options.auth),
+    };
+    this.#timeoutMs = parseDuration(options.timeout) ?? 30_000;
+    this.#redact = createRedactor(collectSecrets(options));
+  }
+
+  /** The keep-alive pool, created on first use. */
+  #dispatcher(): Dispatcher {
+    if (this.#injected) return this.#injected;
+    if (this.#closed) throw new ConnectorError('source is closed', { where: this.#deps.path });
+    this.#agent ??= new Agent({ connections: this.#options.max_connections, keepAliveTimeout: 30_000 });
+    return this.#agent;
+  }
+
+  #baseUrl(): URL {
+    const url = new URL(this.#options.url);
+    for (const [name, value] of Object.entries(this.#options.query)) url.searchParams.set(name, String(value));
+    return url;
+  }
+
+  #call(url: URL, signal: AbortSignal): HttpCall {
+    return {
+      url,
+      method: this.#options.method,
+      headers: this.#headers,
+      ...(this.#body === undefined ? {} : { body: this.#body }),
+      signal,
+      timeoutMs: this.#timeoutMs,
+      dispatcher: this.#dispatcher(),
+      where: this.#deps.path,
+      redact: this.#redact,
+    };
+  }
+
+  /** Fetches and parses one page; any non-2xx or non-JSON answer throws a classified error. */
+  async #fetchPage(url: URL, signal: AbortSignal): Promise<{ body: unknown; result: Omit<PageResult, 'count'>; items: unknown[] }> {
+    const call = this.#call(url, signal);
+    const response = await send(call);
+    if (response.statusCode < 200 || response.statusCode >= 300) throw await statusError(response, call);
+    const text = await readText(response, call);
+    const where = `${call.method} ${redactUrl(url)} (status ${response.statusCode})`;
+    let body: unknown;
+    try {
+      body = text.trim() === '' ? null : JSON.parse(text);
+    } catch {
+      const type = String(response.headers['content-type'] ?? 'no content-type');
+      const start = this.#redact(text.slice(0, 80).replace(/\s+/g, ' '));
+      throw new ConnectorError(`${where}: response is not JSON (${type}): ${start}`, { where: this.#deps.path });
+    }
+    const path = this.#options.records_path;
+    const value = path === undefined ? body : getPath(body, path);
+    if (value === undefined) {
+      throw new ConnectorError(`${where}: records_path "${path}" not found in the response`, { where: this.#deps.path });
+    }
+    const items = recordsOf(value);
+    if (items === undefined) {
+      const what = path === undefined ? 'the response body' : `records_path "${path}"`;
+      throw new ConnectorError(`${where}: ${what} holds a ${typeof value}, not an array or object`, {
+        where: this.#deps.path,
+      });
+    }
+    return { body, result: { url, body, headers: response.headers }, items };
+  }
+
+  async *read(ctx: ReadContext): AsyncIterable<DataRecord[]> {
+    const paginator = createPaginator(this.#options.pagination);
+    const origin = new URL(this.#options.url).origin;
+    const batchSize = Math.max(1, ctx.batchSize);
+    let url: URL | undefined = paginator.first(this.#baseUrl());
+    let pages = 0;
+    while (url !== undefined) {
+      if (ctx.signal.aborted) return;
+      if (pages >= this.#options.max_pages) {
+        ctx.logger.warn(
+          { datasource: this.#deps.name, max_pages: this.#options.max_pages, next: redactUrl(url) },
+          `${this.#deps.path}: stopped after max_pages (${this.#options.max_pages}); more pages were available`,
+        );
+        return;
+      }
+      const { result, items } = await this.#fetchPage(url, ctx.signal);
+      pages += 1;
+      const records: DataRecord[] = [];
+      for (const [index, item] of items.entries()) {
+        if (isRecord(item)) records.push(item);
+        else ctx.reject(item, new Error(`item ${index} is a ${item === null ? 'null' : typeof item}, not an object`), `${redactUrl(url)}#${index}`);
+      }
+      for (let i = 0; i < records.length; i += batchSize) yield records.slice(i, i + batchSize);
+
+      const next = paginator.next({ ...result, count: items.length });
+      if (next !== undefined && next.href === url.href) {
+        ctx.logger.warn({ datasource: this.#deps.name, url: redactUrl(url) }, `${this.#deps.path}: pagination did not advance; stopping`);
+        return;
+      }
+      if (next !== undefined && next.origin !== origin) {
+        // Following it would hand our credentials to another host.
+        throw new ConnectorError(`next page ${redactUrl(next)} is on another origin than ${origin}; refusing to follow`, {
+          where: this.#deps.path,
+        });
+      }
+      url = next;
+    }
+  }
+
+  async check(signal: AbortSignal): Promise<void> {
+    const url = createPaginator(this.#options.pagination).first(this.#baseUrl());
+    const call = this.#call(url, signal);
+    const response = await send(call);
+    if (response.statusCode < 200 || response.statusCode >= 300) throw await statusError(response, call);
+    await response.body.dump();
+  }
+
+  explain(): string {
+    const p = this.#options.pagination;
+    const paging = p.type === 'none' ? 'one request' : `${p.type} pagination, at most ${this.#options.max_pages} pages`;
+    const path = this.#options.records_path ? `, records at "${this.#options.records_path}"` : '';
+    return `${this.#options.method} ${redactUrl(this.#options.url)} (${paging}${path})`;
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    const agent = this.#agent;
+    this.#agent = undefined;
+    // An injected dispatcher belongs to the caller, who closes it.
+    if (agent) await agent.close();
+  }
+}

@@ -1,0 +1,86 @@
+import { parseDuration, z } from '@sluice/core';
+
+const duration = z
+  .union([z.string(), z.number().nonnegative()])
+  .refine((v) => parseDuration(v) !== undefined, { message: 'expected a duration such as 30s, 2m or PT1M' });
+
+/** `auth:` blocks shared by the REST source and exporter. */
+export const authSchema = z
+  .discriminatedUnion('type', [
+    z.strictObject({
+      type: z.literal('bearer').describe('Sends `Authorization: Bearer <token>`'),
+      token: z.string().min(1).describe('Bearer token; use ${VAR} to keep it out of the file'),
+    }),
+    z.strictObject({
+      type: z.literal('basic').describe('Sends HTTP basic authentication'),
+      username: z.string().describe('User name'),
+      password: z.string().describe('Password; use ${VAR} to keep it out of the file'),
+    }),
+    z.strictObject({
+      type: z.literal('header').describe('Sends an API key in a header of your choice'),
+      name: z.string().min(1).describe('Header name, e.g. X-API-Key'),
+      value: z.string().min(1).describe('Header value; use ${VAR} to keep it out of the file'),
+    }),
+  ])
+  .describe('Authentication: bearer token, basic, or an API-key header');
+
+const pagination = z
+  .discriminatedUnion('type', [
+    z.strictObject({
+      type: z.literal('none').describe('A single request'),
+    }),
+    z.strictObject({
+      type: z.literal('page').describe('Page number and size in the query string'),
+      page_param: z.string().default('page').describe('Query parameter carrying the page number'),
+      start: z.number().int().default(1).describe('Number of the first page'),
+      size_param: z.string().default('page_size').describe('Query parameter carrying the page size'),
+      page_size: z.number().int().positive().optional().describe('Page size to request; not sent when omitted'),
+      stop_on_short_page: z
+        .boolean()
+        .default(false)
+        .describe('Stop after a page with fewer than page_size records (otherwise reading stops at the first empty page)'),
+    }),
+    z.strictObject({
+      type: z.literal('offset').describe('Offset and limit in the query string'),
+      offset_param: z.string().default('offset').describe('Query parameter carrying the offset'),
+      limit_param: z.string().default('limit').describe('Query parameter carrying the limit'),
+      limit: z.number().int().positive().default(100).describe('Records to request per page'),
+      start: z.number().int().nonnegative().default(0).describe('Offset of the first page'),
+      stop_on_short_page: z
+        .boolean()
+        .default(false)
+        .describe('Stop after a page with fewer than limit records (otherwise reading stops at the first empty page)'),
+    }),
+    z.strictObject({
+      type: z.literal('cursor').describe('A next-page cursor from the response body sent back as a query parameter'),
+      cursor_path: z.string().min(1).describe('Dotted path of the next cursor in the response body, e.g. meta.next_cursor'),
+      cursor_param: z.string().default('cursor').describe('Query parameter that carries the cursor'),
+    }),
+    z.strictObject({
+      type: z.literal('link').describe('Follows the RFC 8288 `Link: <...>; rel="next"` response header'),
+    }),
+  ])
+  .default({ type: 'none' })
+  .describe('How to fetch further pages: none, page, offset, cursor or link');
+
+/** Options of a `type: rest_api` (alias `http`) datasource. */
+export const restSourceSchema = z.strictObject({
+  url: z.url({ protocol: /^https?$/ }).describe('Endpoint URL (http or https)'),
+  method: z.enum(['GET', 'POST', 'PUT', 'PATCH']).default('GET').describe('HTTP method'),
+  headers: z.record(z.string(), z.string()).default({}).describe('Extra request headers'),
+  query: z
+    .record(z.string(), z.union([z.string(), z.number(), z.boolean()]))
+    .default({})
+    .describe('Query parameters added to the URL'),
+  body: z.unknown().optional().describe('JSON request body (for POST search endpoints)'),
+  auth: authSchema.optional(),
+  records_path: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('Dotted path of the record array in the response, e.g. data.items; the whole body when omitted (an object is one record)'),
+  pagination,
+  max_pages: z.number().int().positive().default(1000).describe('Stop after this many pages, with a warning'),
+  timeout: duration.default('30s').describe('Time limit per request, e.g. 30s'),
+  max_connections: z.number().int().positive().default(4).describe('Keep-alive connections in the pool'),
+});
