@@ -1,0 +1,186 @@
+import type { DataRecord } from '@sluice/core';
+import { isRecord, valueToJson } from './json-text.js';
+import type { ParquetColumnType } from './options.js';
+
+/** Returned by a coercion when a value does not fit its column. */
+export const MISFIT: unique symbol = Symbol('misfit');
+
+/** A Parquet column: its declared shape and how a record value becomes a cell. */
+export interface ParquetColumn {
+  readonly name: string;
+  readonly type: ParquetColumnType;
+  readonly nullable: boolean;
+  /** Turns a non-null record value into what the writer stores, or {@link MISFIT}. */
+  readonly coerce: (value: unknown) => unknown;
+}
+
+/**
+ * The schema element the writer is driven with and the one the footer
+ * declares. They differ only for json: the writer would re-stringify a
+ * `converted_type: JSON` cell with its own (lossy for bigint) rules, so the
+ * cells are pre-encoded bytes and the JSON annotation is added for the footer.
+ */
+export interface ColumnElements {
+  readonly write: SchemaElementLike;
+  readonly footer: SchemaElementLike;
+}
+
+/** The part of hyparquet's SchemaElement this package writes. */
+export interface SchemaElementLike {
+  name: string;
+  type?: 'BOOLEAN' | 'INT32' | 'INT64' | 'DOUBLE' | 'BYTE_ARRAY';
+  repetition_type?: 'REQUIRED' | 'OPTIONAL';
+  converted_type?: 'UTF8' | 'JSON' | 'TIMESTAMP_MILLIS';
+  logical_type?:
+    | { type: 'STRING' }
+    | { type: 'JSON' }
+    | { type: 'TIMESTAMP'; isAdjustedToUTC: boolean; unit: 'MILLIS' };
+  num_children?: number;
+}
+
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+const utf8Encoder = new TextEncoder();
+
+const COERCE: Record<ParquetColumnType, (value: unknown) => unknown> = {
+  string: (v) => (typeof v === 'string' ? v : MISFIT),
+  double: (v) => {
+    if (typeof v === 'number') return v;
+    if (typeof v === 'bigint' && v >= -MAX_SAFE && v <= MAX_SAFE) return Number(v);
+    return MISFIT;
+  },
+  int64: (v) => {
+    if (typeof v === 'bigint') return v >= INT64_MIN && v <= INT64_MAX ? v : MISFIT;
+    if (typeof v === 'number' && Number.isSafeInteger(v)) return BigInt(v);
+    return MISFIT;
+  },
+  int32: (v) => {
+    if (typeof v === 'number') return Number.isInteger(v) && v >= -2147483648 && v <= 2147483647 ? v : MISFIT;
+    if (typeof v === 'bigint' && v >= -2147483648n && v <= 2147483647n) return Number(v);
+    return MISFIT;
+  },
+  boolean: (v) => (typeof v === 'boolean' ? v : MISFIT),
+  timestamp: (v) => {
+    if (v instanceof Date) return Number.isNaN(v.getTime()) ? MISFIT : v;
+    // An unambiguous ISO-8601 string (what a CSV or JSON source yields) is a time too.
+    const match = typeof v === 'string' ? ISO_DATE.exec(v) : null;
+    if (match) {
+      // A date-time without an offset is read as UTC, never as this machine's zone.
+      const text = (v as string).replace(' ', 'T');
+      const date = new Date(match[1] === undefined && text.length > 10 ? `${text}Z` : text);
+      return Number.isNaN(date.getTime()) ? MISFIT : date;
+    }
+    return MISFIT;
+  },
+  json: (v) => {
+    try {
+      return utf8Encoder.encode(valueToJson(v));
+    } catch {
+      return MISFIT;
+    }
+  },
+  binary: (v) => (v instanceof Uint8Array ? v : MISFIT),
+};
+
+/** A column of the given type. */
+export function parquetColumn(name: string, type: ParquetColumnType, nullable = true): ParquetColumn {
+  return { name, type, nullable, coerce: COERCE[type] };
+}
+
+/**
+ * Infers columns from a batch: fields in first-seen order, each typed by its
+ * first non-null value. Numbers are always double (an integer-looking first
+ * batch says nothing about the next one); declare int64/int32 to get integers.
+ */
+export function inferColumns(batch: readonly DataRecord[]): ParquetColumn[] {
+  const types = new Map<string, ParquetColumnType | undefined>();
+  for (const record of batch) {
+    if (!isRecord(record)) continue;
+    for (const key in record) {
+      if (types.get(key) !== undefined) continue;
+      types.set(key, typeOfValue(record[key]));
+    }
+  }
+  // A column all null in the first batch has no evidence of its type: it
+  // becomes a nullable string.
+  return [...types].map(([name, type]) => parquetColumn(name, type ?? 'string'));
+}
+
+function typeOfValue(value: unknown): ParquetColumnType | undefined {
+  if (value === null || value === undefined) return undefined;
+  switch (typeof value) {
+    case 'string':
+      return 'string';
+    case 'number':
+      return 'double';
+    case 'bigint':
+      return 'int64';
+    case 'boolean':
+      return 'boolean';
+    case 'object':
+      if (value instanceof Date) return 'timestamp';
+      if (value instanceof Uint8Array) return 'binary';
+      return 'json';
+    default:
+      return 'json';
+  }
+}
+
+/** The writer's and the footer's schema elements for a column. */
+export function columnElements(column: ParquetColumn): ColumnElements {
+  const repetition_type = column.nullable ? 'OPTIONAL' : 'REQUIRED';
+  const name = column.name;
+  switch (column.type) {
+    case 'string': {
+      const element: SchemaElementLike = {
+        name,
+        type: 'BYTE_ARRAY',
+        converted_type: 'UTF8',
+        logical_type: { type: 'STRING' },
+        repetition_type,
+      };
+      return { write: element, footer: element };
+    }
+    case 'json':
+      return {
+        write: { name, type: 'BYTE_ARRAY', repetition_type },
+        footer: { name, type: 'BYTE_ARRAY', converted_type: 'JSON', logical_type: { type: 'JSON' }, repetition_type },
+      };
+    case 'timestamp': {
+      const element: SchemaElementLike = {
+        name,
+        type: 'INT64',
+        converted_type: 'TIMESTAMP_MILLIS',
+        logical_type: { type: 'TIMESTAMP', isAdjustedToUTC: true, unit: 'MILLIS' },
+        repetition_type,
+      };
+      return { write: element, footer: element };
+    }
+    case 'double':
+      return same({ name, type: 'DOUBLE', repetition_type });
+    case 'int64':
+      return same({ name, type: 'INT64', repetition_type });
+    case 'int32':
+      return same({ name, type: 'INT32', repetition_type });
+    case 'boolean':
+      return same({ name, type: 'BOOLEAN', repetition_type });
+    case 'binary':
+      return same({ name, type: 'BYTE_ARRAY', repetition_type });
+  }
+}
+
+function same(element: SchemaElementLike): ColumnElements {
+  return { write: element, footer: element };
+}
+
+/** What a value is, for rejection messages. */
+export function describeValue(value: unknown): string {
+  if (value instanceof Date) return 'an invalid Date';
+  if (value instanceof Uint8Array) return 'bytes';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'number' && !Number.isInteger(value)) return `a non-integer number`;
+  if (typeof value === 'number' || typeof value === 'bigint') return `the integer ${String(value)}`;
+  return `a ${typeof value}`;
+}
