@@ -4,3 +4,15 @@ export { ConnectorError, isRetryable, retryAfterOf, describeError } from './erro
 export { defineConnector, isConnectorDefinition } from './define.js';
 export { parseDuration } from './duration.js';
 export { compileTemplate, runPlaceholders, sanitizeSegment, type CompiledTemplate } from './template.js';
+
+export { loadConfig, loadConfigFile, defaultSettings } from './config/load.js';
+export type { ConnectorKind, ConnectorResolver, ConnectorSection, PipelineConfig, LoadResult, LoadOptions } from './config/load.js';
+export { formatIssues, didYouMean, type ConfigIssue } from './config/issues.js';
+export { settingsSchema, envelopeSchema, durationSchema } from './config/schema.js';
+export { buildJsonSchema } from './config/json-schema.js';
+
+export { Pipeline, type PipelineOptions, type RunOptions, type CheckResult } from './runner/pipeline.js';
+export type { RunSummary, SourceSummary, RuleSummary, TargetSummary } from './runner/summary.js';
+export { NdjsonDeadLetterStore, type DeadLetterStore, type DeadLetterEntry } from './runner/dead-letter.js';
+export { withRetry, withTimeout, backoffDelay } from './runner/retry.js';
+export { encodeLine, decodeLine } from './runner/codec.js';

@@ -1,0 +1,31 @@
+import path from 'node:path';
+import { formatIssues, loadConfigFile, type PipelineConfig } from '@sluice/core';
+import { createResolver } from './registry.js';
+
+export const EXIT_OK = 0;
+export const EXIT_FAILURES = 1;
+export const EXIT_USAGE = 2;
+
+export class ExitError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Loads and validates a config, printing every issue with file and line.
+ * Throws an ExitError (exit code 2) when there are errors; nothing connects.
+ */
+export async function loadValidConfig(file: string): Promise<PipelineConfig> {
+  const display = path.relative(process.cwd(), file) || file;
+  const { config, issues } = await loadConfigFile(file, { resolve: createResolver(), env: process.env });
+  if (issues.length > 0) process.stderr.write(`${formatIssues(issues, display)}\n`);
+  if (!config) {
+    const count = issues.filter((issue) => issue.severity === 'error').length;
+    throw new ExitError(`${display}: ${count} error${count === 1 ? '' : 's'}; nothing was run`, EXIT_USAGE);
+  }
+  return config;
+}

@@ -1,0 +1,44 @@
+import type { RunSummary } from '@sluice/core';
+
+const number = new Intl.NumberFormat('en-US');
+const n = (value: number): string => number.format(value);
+
+function table(rows: readonly (readonly string[])[]): string {
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
+  return rows.map((row) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ')).join('\n');
+}
+
+function duration(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${(ms / 1000).toFixed(2)} s`;
+}
+
+/** The end-of-run summary a person reads in a terminal or a CI log. */
+export function renderSummary(summary: RunSummary): string {
+  const seconds = Math.max(summary.durationMs, 1) / 1000;
+  const lines = [
+    `run ${summary.runId}: ${summary.ok ? 'ok' : summary.cancelled ? 'cancelled' : 'completed with failures'} in ${duration(summary.durationMs)}` +
+      ` (${n(Math.round(summary.read / seconds))} records/s)`,
+    '',
+    table([
+      ['datasource', 'read', 'matched', 'not matched', 'invalid', 'status'],
+      ...Object.entries(summary.sources).map(([name, s]) => [name, n(s.read), n(s.matched), n(s.notMatched), n(s.invalid), s.error ? `failed: ${s.error}` : 'ok']),
+    ]),
+    '',
+    table([
+      ['rule', 'matched', 'field missing', 'not convertible'],
+      ...Object.entries(summary.rules).map(([name, r]) => [name, n(r.matched), n(r.missing), n(r.unconvertible)]),
+    ]),
+    '',
+    table([
+      ['target', 'routed', 'exported', 'dead-lettered'],
+      ...Object.entries(summary.targets).map(([name, t]) => [name, n(t.routed), n(t.exported), n(t.deadLettered)]),
+    ]),
+  ];
+  if (summary.deadLettered > 0) lines.push('', `dead-lettered: ${n(summary.deadLettered)} → ${summary.deadLetterFile ?? '(dead-letter store)'}`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** The summary as plain JSON (`--summary json`). */
+export function summaryJson(summary: RunSummary): string {
+  return `${JSON.stringify({ ...summary, startedAt: summary.startedAt.toISOString() })}\n`;
+}
