@@ -1,0 +1,169 @@
+import { DeleteObjectCommand, type PutObjectCommandInput, type S3Client } from '@aws-sdk/client-s3';
+import { ConnectorError, type DataRecord, type ExportRun, type ExportSession, type RejectedRecord, type WriteResult } from '@sluice/core';
+import type { RecordEncoder } from '@sluice/formats';
+import { toConnectorError } from './errors.js';
+import type { KeyRenderer } from './keys.js';
+import { ObjectUpload } from './object-upload.js';
+
+/** What a session needs from its exporter. */
+export interface SessionContext {
+  readonly where: string;
+  readonly bucket: string;
+  readonly client: S3Client;
+  readonly gzip: boolean;
+  readonly partSize: number;
+  readonly queueSize: number;
+  readonly maxObjectSize: number | undefined;
+  readonly maxRecordsPerObject: number | undefined;
+  readonly writeEmpty: boolean;
+  readonly params: Omit<PutObjectCommandInput, 'Body' | 'Key'>;
+  newEncoder(): RecordEncoder;
+  /** Fails when another rule/datasource of the same run already wrote this key. */
+  claim(run: ExportRun, key: string): void;
+}
+
+/**
+ * One run × rule × datasource: a sequence of objects `{part}` = 0, 1, ...
+ * On any failure the session aborts its upload in flight and deletes the
+ * objects it completed, then throws: the runner replays the session (same
+ * keys, so a retry overwrites) or dead-letters its records.
+ */
+export class S3ExportSession implements ExportSession {
+  private current: ObjectUpload | undefined;
+  private part = 0;
+  private readonly completed: string[] = [];
+  private state: 'open' | 'ended' | 'failed' = 'open';
+
+  constructor(
+    private readonly ctx: SessionContext,
+    private readonly run: ExportRun,
+    private readonly keyFor: KeyRenderer,
+  ) {}
+
+  async write(batch: readonly DataRecord[], signal: AbortSignal): Promise<WriteResult | void> {
+    this.assertOpen(signal);
+    if (batch.length === 0) return;
+    const rejected: RejectedRecord[] = [];
+    const limit = this.ctx.maxRecordsPerObject;
+    try {
+      let offset = 0;
+      while (offset < batch.length) {
+        const object = this.current ?? this.startObject();
+        const room = limit === undefined ? batch.length : Math.max(1, limit - object.records);
+        const slice = offset === 0 && room >= batch.length ? batch : batch.slice(offset, offset + room);
+        const refused = await abortable(object.write(slice), signal);
+        for (const r of refused) rejected.push(r);
+        offset += slice.length;
+        if (this.isFull(object)) await abortable(this.completeObject(object), signal);
+      }
+    } catch (error) {
+      throw await this.fail(error);
+    }
+    return rejected.length > 0 ? { rejected } : undefined;
+  }
+
+  async end(signal: AbortSignal): Promise<WriteResult | void> {
+    this.assertOpen(signal);
+    try {
+      if (this.current === undefined && this.part === 0 && this.ctx.writeEmpty) this.startObject();
+      const object = this.current;
+      if (object !== undefined) {
+        // Every record of this object was rejected: an empty object helps nobody.
+        if (object.records === 0 && !(this.part === 0 && this.ctx.writeEmpty)) {
+          this.current = undefined;
+          await object.abort(new Error('no records'));
+        } else {
+          await abortable(this.completeObject(object), signal);
+        }
+      }
+      this.state = 'ended';
+    } catch (error) {
+      throw await this.fail(error);
+    }
+  }
+
+  async abort(reason: Error): Promise<void> {
+    if (this.state !== 'open') return;
+    await this.cleanUp(reason);
+  }
+
+  /** Keys of the objects this session completed, in order. */
+  get keys(): readonly string[] {
+    return this.completed;
+  }
+
+  private assertOpen(signal: AbortSignal): void {
+    if (this.state !== 'open') throw new ConnectorError(`session already ${this.state}`, { where: this.ctx.where });
+    if (signal.aborted) throw new ConnectorError('run cancelled', { where: this.ctx.where, cause: signal.reason });
+  }
+
+  private isFull(object: ObjectUpload): boolean {
+    const { maxRecordsPerObject, maxObjectSize } = this.ctx;
+    return (maxRecordsPerObject !== undefined && object.records >= maxRecordsPerObject) || (maxObjectSize !== undefined && object.bytes >= maxObjectSize);
+  }
+
+  private startObject(): ObjectUpload {
+    const key = this.keyFor(this.part);
+    this.ctx.claim(this.run, key);
+    const object = new ObjectUpload({
+      client: this.ctx.client,
+      params: { ...this.ctx.params, Bucket: this.ctx.bucket, Key: key },
+      encoder: this.ctx.newEncoder(),
+      gzip: this.ctx.gzip,
+      partSize: this.ctx.partSize,
+      queueSize: this.ctx.queueSize,
+      logger: this.run.logger,
+    });
+    this.current = object;
+    return object;
+  }
+
+  private async completeObject(object: ObjectUpload): Promise<void> {
+    await object.complete();
+    this.current = undefined;
+    this.part++;
+    this.completed.push(object.key);
+    this.run.logger.debug({ key: object.key, records: object.records }, 'object written');
+  }
+
+  private async fail(error: unknown): Promise<ConnectorError> {
+    const key = this.current?.key ?? this.keyFor(this.part);
+    const failure = toConnectorError(error, this.ctx.where, this.ctx.bucket, `upload of s3://${this.ctx.bucket}/${key}`);
+    await this.cleanUp(failure);
+    return failure;
+  }
+
+  /** Aborts the object in flight and deletes completed ones, so a failed session leaves nothing behind. */
+  private async cleanUp(reason: Error): Promise<void> {
+    this.state = 'failed';
+    const object = this.current;
+    this.current = undefined;
+    await object?.abort(reason);
+    for (const key of this.completed.splice(0)) {
+      try {
+        await this.ctx.client.send(new DeleteObjectCommand({ Bucket: this.ctx.bucket, Key: key }));
+      } catch (error) {
+        this.run.logger.warn({ key, err: (error as Error).message }, 'could not delete an object of a failed session; a retry of this run overwrites it');
+      }
+    }
+  }
+}
+
+/** Rejects when `signal` aborts, so a stalled upload cannot outlive its run's cancellation. */
+function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(new ConnectorError('run cancelled', { cause: signal.reason }));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(new ConnectorError('run cancelled', { cause: signal.reason }));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
