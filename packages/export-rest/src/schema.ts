@@ -1,0 +1,85 @@
+import { parseDuration, z } from '@sluice/core';
+
+const duration = z
+  .union([z.string(), z.number().nonnegative()])
+  .refine((v) => parseDuration(v) !== undefined, { message: 'expected a duration such as 30s, 2m or PT1M' });
+
+/** Placeholders an envelope template may use. */
+export const ENVELOPE_PLACEHOLDERS = new Set([
+  'records',
+  'rule',
+  'datasource',
+  'target',
+  'run_id',
+  'date',
+  'time',
+  'year',
+  'month',
+  'day',
+  'hour',
+  'minute',
+  'second',
+  'timestamp',
+]);
+
+function unknownPlaceholders(value: unknown, found: string[] = []): string[] {
+  if (typeof value === 'string') {
+    for (const m of value.matchAll(/\{([A-Za-z_]+)\}/g)) if (!ENVELOPE_PLACEHOLDERS.has(m[1]!)) found.push(m[1]!);
+  } else if (Array.isArray(value)) value.forEach((v) => unknownPlaceholders(v, found));
+  else if (typeof value === 'object' && value !== null) Object.values(value).forEach((v) => unknownPlaceholders(v, found));
+  return found;
+}
+
+/** `auth:` blocks shared by the REST source and exporter. */
+export const authSchema = z
+  .discriminatedUnion('type', [
+    z.strictObject({
+      type: z.literal('bearer').describe('Sends `Authorization: Bearer <token>`'),
+      token: z.string().min(1).describe('Bearer token; use ${VAR} to keep it out of the file'),
+    }),
+    z.strictObject({
+      type: z.literal('basic').describe('Sends HTTP basic authentication'),
+      username: z.string().describe('User name'),
+      password: z.string().describe('Password; use ${VAR} to keep it out of the file'),
+    }),
+    z.strictObject({
+      type: z.literal('header').describe('Sends an API key in a header of your choice'),
+      name: z.string().min(1).describe('Header name, e.g. X-API-Key'),
+      value: z.string().min(1).describe('Header value; use ${VAR} to keep it out of the file'),
+    }),
+  ])
+  .describe('Authentication: bearer token, basic, or an API-key header');
+
+/** Options of a `type: rest_api` export target. */
+export const restExporterSchema = z.strictObject({
+  url: z.url({ protocol: /^https?$/ }).describe('Endpoint URL (http or https) that receives the records'),
+  method: z.enum(['POST', 'PUT', 'PATCH']).default('POST').describe('HTTP method'),
+  headers: z.record(z.string(), z.string()).default({}).describe('Extra request headers (e.g. Authorization)'),
+  auth: authSchema.optional(),
+  batch_size: z
+    .number()
+    .int()
+    .positive()
+    .default(100)
+    .describe('Records per request, sent as a JSON array; 1 sends each record as a JSON object on its own'),
+  envelope: z
+    .union([z.boolean(), z.record(z.string(), z.unknown())])
+    .default(false)
+    .refine((v) => typeof v === 'boolean' || unknownPlaceholders(v).length === 0, {
+      message: `envelope template uses an unknown placeholder; known: {${[...ENVELOPE_PLACEHOLDERS].join('}, {')}}`,
+    })
+    .describe(
+      'Wrap records: true sends {rule, datasource, target, run_id, records}; an object is a template whose strings may use {rule}, {datasource}, {target}, {run_id}, {date}… and whose "{records}" value becomes the records',
+    ),
+  concurrency: z.number().int().positive().default(4).describe('Requests in flight at once per rule and datasource'),
+  timeout: duration.default('30s').describe('Time limit per request, e.g. 30s'),
+  idempotency_header: z
+    .union([z.string().min(1), z.literal(false)])
+    .default('Idempotency-Key')
+    .describe('Header carrying a key that is the same when a request is retried, so receivers can drop duplicates; false to omit'),
+  health_url: z
+    .url({ protocol: /^https?$/ })
+    .optional()
+    .describe('URL `sluice check` probes (must answer 2xx); without it, check sends check_method to url'),
+  check_method: z.enum(['HEAD', 'OPTIONS', 'GET']).default('HEAD').describe('Method `sluice check` uses; never sends records'),
+});
