@@ -114,7 +114,10 @@ export class RestSource implements Source {
         if (isRecord(item)) records.push(item);
         else ctx.reject(item, new Error(`item ${index} is a ${item === null ? 'null' : typeof item}, not an object`), `${redactUrl(url)}#${index}`);
       }
-      for (let i = 0; i < records.length; i += batchSize) yield records.slice(i, i + batchSize);
+      for (let i = 0; i < records.length; i += batchSize) {
+        if (ctx.signal.aborted) return;
+        yield records.slice(i, i + batchSize);
+      }
 
       const next = paginator.next({ ...result, count: items.length });
       if (next !== undefined && next.href === url.href) {
