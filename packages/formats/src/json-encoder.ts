@@ -1,5 +1,5 @@
 import type { DataRecord, RejectedRecord } from '@sluice/core';
-import { EMPTY, encodeJsonBatch, utf8 } from './json-batch.js';
+import { EMPTY, jsonOrReject, utf8 } from './json-batch.js';
 import type { EncodeResult, RecordEncoder } from './types.js';
 
 /**
@@ -11,23 +11,24 @@ export class JsonArrayEncoder implements RecordEncoder {
   readonly contentType = 'application/json';
   readonly extension = 'json';
   #records = 0;
+  #ended = false;
 
   get records(): number {
     return this.#records;
   }
-  #ended = false;
 
   write(batch: readonly DataRecord[]): EncodeResult {
     if (this.#ended) throw new Error('json encoder: write() after end()');
     const rejected: RejectedRecord[] = [];
-    const { text, count } = encodeJsonBatch(batch, ',\n', rejected);
-    if (count === 0) return { bytes: EMPTY, rejected };
-    // The separator trails each record; move it to lead instead so the
-    // array never ends in a dangling comma.
-    const body = text.slice(0, -2);
-    const prefix = this.#records === 0 ? '[\n' : ',\n';
-    this.#records += count;
-    return { bytes: utf8(prefix + body), rejected };
+    let text = '';
+    for (const record of batch) {
+      const json = jsonOrReject(record, rejected);
+      if (json === undefined) continue;
+      // The separator leads each element, so the array never ends in a dangling comma.
+      text += (this.#records === 0 ? '[\n' : ',\n') + json;
+      this.#records++;
+    }
+    return { bytes: text === '' ? EMPTY : utf8(text), rejected };
   }
 
   end(): Uint8Array {

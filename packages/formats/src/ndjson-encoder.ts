@@ -1,5 +1,5 @@
 import type { DataRecord, RejectedRecord } from '@sluice/core';
-import { EMPTY, encodeJsonBatch, utf8 } from './json-batch.js';
+import { EMPTY, jsonOrReject, utf8 } from './json-batch.js';
 import type { EncodeResult, RecordEncoder } from './types.js';
 
 /** Newline-delimited JSON: one object per line, `\n`-terminated. */
@@ -15,9 +15,14 @@ export class NdjsonEncoder implements RecordEncoder {
 
   write(batch: readonly DataRecord[]): EncodeResult {
     const rejected: RejectedRecord[] = [];
-    const { text, count } = encodeJsonBatch(batch, '\n', rejected);
-    this.#records += count;
-    return { bytes: count === 0 ? EMPTY : utf8(text), rejected };
+    let text = '';
+    for (const record of batch) {
+      const json = jsonOrReject(record, rejected);
+      if (json === undefined) continue;
+      text += json + '\n';
+      this.#records++;
+    }
+    return { bytes: text === '' ? EMPTY : utf8(text), rejected };
   }
 
   end(): Uint8Array {
