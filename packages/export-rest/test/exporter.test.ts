@@ -1,0 +1,199 @@
+import { ConnectorError, type DataRecord } from '@sluice/core';
+import { afterEach, describe, expect, it } from 'vitest';
+import restExporter from '@sluice/export-rest';
+import { deps, exportRun, json, sleep, startServer, type TestServer } from './helpers.js';
+
+const records = (n: number, from = 0): DataRecord[] => Array.from({ length: n }, (_, i) => ({ id: from + i, value: 1000 + from + i }));
+let server: TestServer | undefined;
+afterEach(async () => {
+  await server?.close();
+  server = undefined;
+});
+
+function exporter(options: Record<string, unknown>) {
+  return restExporter.create(restExporter.schema.parse(options), deps());
+}
+const bodies = (s: TestServer) => s.requests.filter((r) => r.method === 'POST').map((r) => JSON.parse(r.body) as unknown);
+
+describe('export-rest', () => {
+  it('splits writes into batch_size JSON arrays with auth, content-type and distinct idempotency keys', async () => {
+    server = await startServer((_req, res) => json(res, { ok: true }, 201));
+    const ex = exporter({ url: `${server.url}/alerts`, batch_size: 100, auth: { type: 'bearer', token: 'tok-abcdef' } });
+    const run = exportRun();
+    const session = await ex.open(run);
+    expect(await session.write(records(250), run.signal)).toEqual({});
+    expect(await session.write(records(30, 250), run.signal)).toEqual({});
+    await session.end(run.signal);
+    expect(bodies(server).map((b) => (b as unknown[]).length)).toEqual([100, 100, 50, 30]);
+    expect((bodies(server) as DataRecord[][]).flat()).toEqual(records(280));
+    const headers = server.requests.map((r) => r.headers);
+    expect(headers.every((h) => h['content-type'] === 'application/json' && h.authorization === 'Bearer tok-abcdef')).toBe(true);
+    expect(new Set(headers.map((h) => h['idempotency-key'])).size).toBe(4);
+    await ex.close();
+    await ex.close();
+  });
+
+  it('batch_size 1 sends each record as an object; envelope wraps records with the rule', async () => {
+    server = await startServer((_req, res) => json(res, {}));
+    const single = exporter({ url: server.url, batch_size: 1, method: 'PUT' });
+    const run = exportRun();
+    await (await single.open(run)).write(records(2), run.signal);
+    expect(server.requests.map((r) => [r.method, JSON.parse(r.body)])).toEqual([
+      ['PUT', { id: 0, value: 1000 }],
+      ['PUT', { id: 1, value: 1001 }],
+    ]);
+    const wrapped = exporter({ url: server.url, envelope: true });
+    await (await wrapped.open(run)).write(records(2), run.signal);
+    expect(JSON.parse(server.requests.at(-1)!.body)).toEqual({
+      rule: 'high_value',
+      datasource: 'db',
+      target: 'alert_api',
+      run_id: 'run-1',
+      records: records(2),
+    });
+    const templated = exporter({
+      url: server.url,
+      envelope: { alert: { name: '{rule}', at: '{date}' }, source: 'sluice:{datasource}', items: '{records}', n: 1 },
+    });
+    await (await templated.open(run)).write(records(1), run.signal);
+    expect(JSON.parse(server.requests.at(-1)!.body)).toEqual({
+      alert: { name: 'high_value', at: '2026-01-02' },
+      source: 'sluice:db',
+      items: records(1),
+      n: 1,
+    });
+    expect(restExporter.schema.safeParse({ url: server.url, envelope: { x: '{nope}' } }).success).toBe(false);
+    await Promise.all([single.close(), wrapped.close(), templated.close()]);
+  });
+
+  it('keeps at most `concurrency` requests in flight', async () => {
+    let inFlight = 0;
+    let peak = 0;
+    server = await startServer(async (_req, res) => {
+      peak = Math.max(peak, ++inFlight);
+      await sleep(30);
+      inFlight--;
+      json(res, {});
+    });
+    const ex = exporter({ url: server.url, batch_size: 2, concurrency: 3 });
+    const run = exportRun();
+    await (await ex.open(run)).write(records(20), run.signal);
+    expect(server.requests).toHaveLength(10);
+    expect(peak).toBe(3);
+    await ex.close();
+  });
+
+  it('a 400 rejects only that request\'s records, with status and a bounded, redacted body excerpt', async () => {
+    server = await startServer((req, res) => {
+      const batch = JSON.parse(req.body) as DataRecord[];
+      if (batch.some((r) => r.id === 15)) {
+        res.writeHead(400, { 'content-type': 'text/plain' });
+        res.end(`bad record; you sent ${req.headers.authorization} ${'x'.repeat(5000)}`);
+      } else json(res, {});
+    });
+    const ex = exporter({ url: server.url, batch_size: 10, auth: { type: 'bearer', token: 'tok-abcdef' } });
+    const run = exportRun();
+    const result = await (await ex.open(run)).write(records(30), run.signal);
+    const rejected = result?.rejected ?? [];
+    expect(rejected.map((r) => r.record.id)).toEqual([10, 11, 12, 13, 14, 15, 16, 17, 18, 19]);
+    const error = rejected[0]!.error as ConnectorError & { status: number; responseBody: string };
+    expect(error.message).toContain('answered 400: bad record');
+    expect(error.message).not.toContain('tok-abcdef');
+    expect(error.status).toBe(400);
+    expect(error.responseBody.length).toBeLessThanOrEqual(1030);
+    expect(error.retryable).toBe(false);
+    expect(server.requests).toHaveLength(3);
+    await ex.close();
+  });
+
+  it('a 500 fails the write as retryable; the retry re-sends only the failed requests with the same keys', async () => {
+    let failNext = true;
+    server = await startServer((req, res) => {
+      const batch = JSON.parse(req.body) as DataRecord[];
+      if (batch[0]!.id === 10 && failNext) {
+        failNext = false;
+        json(res, { error: 'boom' }, 500);
+      } else json(res, {});
+    });
+    const ex = exporter({ url: server.url, batch_size: 10, concurrency: 1 });
+    const run = exportRun();
+    const session = await ex.open(run);
+    const batch = records(30);
+    const error = await session.write(batch, run.signal).then(() => undefined, (e: unknown) => e as ConnectorError);
+    expect(error).toBeInstanceOf(ConnectorError);
+    expect(error!.retryable).toBe(true);
+    // concurrency 1: the third request was never sent after the failure
+    const first = server.requests.map((r) => r.headers['idempotency-key']);
+    expect(first).toHaveLength(2);
+    await session.write(batch, run.signal); // the runner's retry of the same batch
+    const keys = server.requests.map((r) => r.headers['idempotency-key']);
+    expect(keys).toHaveLength(4);
+    expect(keys[2]).toBe(first[1]); // the failed request, same key
+    expect((bodies(server).slice(2) as DataRecord[][]).flat().map((r) => r.id)).toEqual(batch.slice(10).map((r) => r.id));
+    // the next batch at the same position gets fresh keys
+    await session.write(records(10, 100), run.signal);
+    expect(new Set(server.requests.map((r) => r.headers['idempotency-key'])).size).toBe(4);
+    await ex.close();
+  });
+
+  it('429 carries Retry-After; a hang past the timeout and a dropped connection are retryable', async () => {
+    server = await startServer((req, res) => {
+      if (req.url === '/busy') json(res, {}, 429, { 'retry-after': '3' });
+      else if (req.url === '/hang') return;
+      else res.socket?.destroy();
+    });
+    const run = exportRun();
+    const attempt = async (path: string, extra: Record<string, unknown> = {}) => {
+      const ex = exporter({ url: `${server!.url}${path}`, ...extra });
+      const error = await (await ex.open(run)).write(records(3), run.signal).then(() => undefined, (e: unknown) => e as ConnectorError);
+      await ex.close();
+      expect(error).toBeInstanceOf(ConnectorError);
+      return error!;
+    };
+    const busy = await attempt('/busy');
+    expect([busy.retryable, busy.retryAfterMs]).toEqual([true, 3000]);
+    const hang = await attempt('/hang', { timeout: '150ms' });
+    expect(hang.retryable).toBe(true);
+    expect(hang.message).toMatch(/no response within 150 ms/);
+    expect((await attempt('/drop')).retryable).toBe(true);
+  });
+
+  it('rejects an unserialisable record alone and writes bigint as a string', async () => {
+    server = await startServer((_req, res) => json(res, {}));
+    const ex = exporter({ url: server.url });
+    const run = exportRun();
+    const circular: DataRecord = { id: 'loop' };
+    circular.self = circular;
+    const result = await (await ex.open(run)).write([{ id: 1n }, circular, { id: 2 }], run.signal);
+    expect(result?.rejected?.map((r) => r.record.id)).toEqual(['loop']);
+    expect(bodies(server)).toEqual([[{ id: '1' }, { id: 2 }]]);
+    await ex.close();
+  });
+
+  it('check() never sends records: HEAD tolerates 405, refuses 401; health_url must be 2xx', async () => {
+    server = await startServer((req, res) => {
+      if (req.url === '/health') json(res, { ok: true });
+      else if (req.url === '/private') json(res, {}, 401);
+      else if (req.url === '/sick') json(res, {}, 503);
+      else json(res, {}, req.method === 'HEAD' ? 405 : 200);
+    });
+    const signal = AbortSignal.timeout(5000);
+    await exporter({ url: `${server.url}/alerts` }).check?.(signal);
+    await exporter({ url: `${server.url}/alerts`, health_url: `${server.url}/health` }).check?.(signal);
+    await expect(exporter({ url: `${server.url}/private`, auth: { type: 'bearer', token: 'tok-abcdef' } }).check?.(signal)).rejects.toThrow(
+      /credentials refused \(401\)/,
+    );
+    await expect(exporter({ url: `${server.url}/x`, health_url: `${server.url}/sick` }).check?.(signal)).rejects.toThrow(/503/);
+    expect(server.requests.every((r) => r.method === 'HEAD' && r.body === '')).toBe(true);
+  });
+
+  it('an aborted signal settles the write without sending', async () => {
+    server = await startServer((_req, res) => json(res, {}));
+    const ex = exporter({ url: server.url });
+    const run = exportRun();
+    run.controller.abort();
+    await expect((await ex.open(run)).write(records(5), run.signal)).rejects.toBeDefined();
+    expect(server.requests).toHaveLength(0);
+    await ex.close();
+  });
+});
