@@ -1,0 +1,59 @@
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import type { RedisClientLike, RedisExporterOptions } from './types.js';
+
+type Node = string | { host: string; port: number };
+
+function hostPort(node: Node): { host: string; port: number } {
+  if (typeof node !== 'string') return node;
+  const at = node.lastIndexOf(':');
+  return { host: node.slice(0, at), port: Number(node.slice(at + 1)) };
+}
+
+/** Where the target writes, for messages: never credentials. */
+export function describeEndpoint(options: RedisExporterOptions): string {
+  if (options.cluster) return `cluster ${options.cluster.nodes.map((n) => (typeof n === 'string' ? n : `${n.host}:${n.port}`)).join(',')}`;
+  if (options.sentinels) return `sentinel master "${options.name ?? ''}"`;
+  if (options.url) {
+    try {
+      const url = new URL(options.url);
+      return `${url.protocol}//${url.host}${url.pathname}`;
+    } catch {
+      return '(unparsable url)';
+    }
+  }
+  return `${options.host}:${options.port}/${options.db}`;
+}
+
+/**
+ * Creates the client the options describe. Lazy (connects on first use);
+ * ioredis keeps reconnecting on its own, but commands fail at once while the
+ * connection is down (`maxRetriesPerRequest: 0`) so core's retry decides.
+ */
+export function createClient(options: RedisExporterOptions): RedisClientLike {
+  const common: RedisOptions = {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    connectTimeout: options.connect_timeout,
+    ...(options.username === undefined ? {} : { username: options.username }),
+    ...(options.password === undefined ? {} : { password: options.password }),
+    ...(options.tls ? { tls: {} } : {}),
+  };
+  if (options.cluster) {
+    return new Cluster(options.cluster.nodes.map(hostPort), {
+      lazyConnect: true,
+      enableAutoPipelining: true,
+      redisOptions: common,
+    }) as unknown as RedisClientLike;
+  }
+  if (options.sentinels) {
+    return new Redis({
+      ...common,
+      db: options.db,
+      sentinels: options.sentinels.map(hostPort),
+      name: options.name!,
+      ...(options.sentinel_password === undefined ? {} : { sentinelPassword: options.sentinel_password }),
+    }) as unknown as RedisClientLike;
+  }
+  if (options.url) return new Redis(options.url, common) as unknown as RedisClientLike;
+  return new Redis({ ...common, host: options.host, port: options.port, db: options.db }) as unknown as RedisClientLike;
+}
