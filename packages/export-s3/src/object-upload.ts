@@ -32,6 +32,7 @@ export class ObjectUpload {
   /** Rejects as soon as the upload fails; never resolves. Races every wait on the body. */
   private readonly failed: Promise<never>;
   private state: 'open' | 'completed' | 'aborted' = 'open';
+  private failure: unknown;
 
   constructor(private readonly options: ObjectUploadOptions) {
     this.key = options.params.Key;
@@ -48,8 +49,9 @@ export class ObjectUpload {
     this.done = this.upload.done();
     this.failed = new Promise<never>((_, reject) => {
       this.done.catch((error: unknown) => {
-        this.body.destroy();
+        this.failure = error;
         reject(error);
+        this.body.destroy();
       });
     });
     this.failed.catch(() => undefined);
@@ -67,15 +69,27 @@ export class ObjectUpload {
 
   /** Encodes and streams a batch; resolves once the body accepted the bytes. */
   async write(batch: readonly DataRecord[]): Promise<RejectedRecord[]> {
-    const { rejected } = await Promise.race([this.stream.write(batch), this.failed]);
+    const { rejected } = await this.guard(this.stream.write(batch));
     return rejected;
   }
 
   /** Writes the encoder's tail and completes the upload: the object exists afterwards. */
   async complete(): Promise<void> {
-    await Promise.race([this.stream.end(), this.failed]);
+    await this.guard(this.stream.end());
     await this.done;
     this.state = 'completed';
+  }
+
+  /** Waits for a body operation; the upload's own failure wins over the body's resulting breakage. */
+  private async guard<T>(operation: Promise<T>): Promise<T> {
+    try {
+      return await Promise.race([operation, this.failed]);
+    } catch (error) {
+      // A part that fails for good makes lib-storage close the body before
+      // `done` rejects: wait for the upload's own error, the one worth classifying.
+      if (this.failure === undefined) await settledWithin(this.done, ABORT_GRACE_MS);
+      throw this.failure ?? error;
+    }
   }
 
   /**

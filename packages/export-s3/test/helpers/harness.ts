@@ -3,7 +3,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import connector, { s3ExporterSchema, type S3ExporterOptionsInput } from '../../src/index.js';
 import type { S3Exporter } from '../../src/exporter.js';
 import type { S3ExportSession } from '../../src/session.js';
-import { S3RVER_KEY, type TestS3 } from './s3.js';
+import type { TestS3 } from './s3.js';
 
 export interface TestLogger extends Logger {
   readonly warnings: string[];
@@ -50,9 +50,9 @@ export function s3Options(s3: TestS3, extra: Partial<S3ExporterOptionsInput> = {
     bucket: s3.bucket,
     endpoint: s3.endpoint,
     force_path_style: true,
-    region: 'us-east-1',
-    access_key_id: S3RVER_KEY.accessKeyId,
-    secret_access_key: S3RVER_KEY.secretAccessKey,
+    region: s3.region,
+    access_key_id: s3.credentials.accessKeyId,
+    secret_access_key: s3.credentials.secretAccessKey,
     request_checksums: 'when_required',
     ...extra,
   };

@@ -1,6 +1,3 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import {
   CreateBucketCommand,
@@ -11,13 +8,8 @@ import {
   ListObjectsV2Command,
   S3Client,
 } from '@aws-sdk/client-s3';
-import { randomBytes } from 'node:crypto';
-// @ts-expect-error s3rver ships no types
-import S3rver from 's3rver';
+import { startS3Server, testEndpoints, uniqueName } from '@sluice/testkit';
 import { startFaultProxy, type FaultProxy } from './proxy.js';
-
-/** s3rver's built-in account. */
-export const S3RVER_KEY = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 
 export interface TestS3 {
   /** The proxy's URL: what the exporter talks to. */
@@ -26,6 +18,8 @@ export interface TestS3 {
   /** A client for the test's own reads (through the proxy, s3rver quirks set). */
   readonly client: S3Client;
   readonly bucket: string;
+  readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
+  readonly region: string;
   newBucket(): Promise<string>;
   list(prefix?: string): Promise<string[]>;
   get(key: string): Promise<{ body: Uint8Array; contentType?: string; contentEncoding?: string; metadata?: Record<string, string> }>;
@@ -35,36 +29,17 @@ export interface TestS3 {
 }
 
 /**
- * An S3 API for the test file: `SLUICE_TEST_S3_ENDPOINT` when set, else
- * s3rver in-process on 127.0.0.1, always behind a fault proxy, with a fresh
- * bucket.
+ * An S3 API for the test file (testkit's: `SLUICE_TEST_S3_ENDPOINT` or
+ * s3rver in-process), always behind a fault proxy, with a fresh bucket.
  */
 export async function startTestS3(): Promise<TestS3> {
-  const external = process.env.SLUICE_TEST_S3_ENDPOINT?.trim();
-  let server: { close(): Promise<void> } | undefined;
-  let directory: string | undefined;
-  let upstream = external;
-  if (!upstream) {
-    directory = await mkdtemp(join(tmpdir(), 'sluice-s3-'));
-    const s3rver = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory });
-    const address = (await s3rver.run()) as { port: number };
-    server = s3rver;
-    upstream = `http://127.0.0.1:${address.port}`;
-  }
-  const proxy = await startFaultProxy(upstream, external === undefined);
-  const client = new S3Client({
-    endpoint: proxy.url,
-    region: process.env.AWS_REGION ?? 'us-east-1',
-    forcePathStyle: true,
-    credentials: external
-      ? { accessKeyId: process.env.AWS_ACCESS_KEY_ID ?? '', secretAccessKey: process.env.AWS_SECRET_ACCESS_KEY ?? '' }
-      : S3RVER_KEY,
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  });
+  const server = await startS3Server();
+  // s3rver lacks AbortMultipartUpload: the proxy answers it (and records it).
+  const proxy = await startFaultProxy(server.endpoint, testEndpoints().s3Endpoint === undefined);
+  const client = new S3Client({ ...server.clientConfig, endpoint: proxy.url });
   const buckets: string[] = [];
   const newBucket = async (): Promise<string> => {
-    const name = `sluice-s3-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
+    const name = uniqueName('sluice-s3').replace(/_/g, '-');
     await client.send(new CreateBucketCommand({ Bucket: name }));
     buckets.push(name);
     return name;
@@ -89,6 +64,8 @@ export async function startTestS3(): Promise<TestS3> {
     proxy,
     client,
     bucket,
+    credentials: server.credentials,
+    region: server.region,
     newBucket,
     list: (prefix) => list(prefix),
     get,
@@ -112,8 +89,7 @@ export async function startTestS3(): Promise<TestS3> {
       }
       client.destroy();
       await proxy.close();
-      await server?.close();
-      if (directory) await rm(directory, { recursive: true, force: true });
+      await server.close();
     },
   };
 }
