@@ -69,10 +69,10 @@ export class RestSession implements ExportSession {
         }),
       ),
     );
-    if (signal.aborted) throw signal.reason ?? new Error('aborted');
     const failures = outcomes.flatMap((o) => (o.kind === 'failed' ? [o.error] : []));
-    if (failures.length > 0) {
+    if (failures.length > 0 || signal.aborted) {
       this.#ackedBeforeFailure = new Set([...this.#ackedBeforeFailure, ...acked]);
+      if (signal.aborted) throw signal.reason ?? new Error('aborted');
       throw mostPatient(failures);
     }
     for (const [i, outcome] of outcomes.entries()) {

@@ -1,4 +1,4 @@
-import { ConnectorError, parseDuration, type ConnectorDeps, type DataRecord, type ReadContext, type Source } from '@sluice/core';
+import { ConnectorError, describeError, parseDuration, withRetry, type ConnectorDeps, type DataRecord, type ReadContext, type Source } from '@sluice/core';
 import { Agent, type Dispatcher } from 'undici';
 import { authHeaders, normalizeHeaders } from './auth.js';
 import { isDispatcher, readText, send, statusError, type HttpCall } from './http.js';
@@ -6,6 +6,12 @@ import { createPaginator, type PageResult } from './pagination.js';
 import { isRecord, getPath, recordsOf } from './records.js';
 import { collectSecrets, createRedactor, redactUrl } from './redact.js';
 import type { RestSourceOptions } from './types.js';
+
+/** One fetched page: what the paginator needs, and its items. */
+interface Page {
+  readonly result: Omit<PageResult, 'count'>;
+  readonly items: unknown[];
+}
 
 /** Reads records from a (paginated) JSON REST API; each page becomes one or more batches. */
 export class RestSource implements Source {
@@ -63,7 +69,7 @@ export class RestSource implements Source {
   }
 
   /** Fetches and parses one page; any non-2xx or non-JSON answer throws a classified error. */
-  async #fetchPage(url: URL, signal: AbortSignal): Promise<{ body: unknown; result: Omit<PageResult, 'count'>; items: unknown[] }> {
+  async #fetchPage(url: URL, signal: AbortSignal): Promise<Page> {
     const call = this.#call(url, signal);
     const response = await send(call);
     if (response.statusCode < 200 || response.statusCode >= 300) throw await statusError(response, call);
@@ -89,7 +95,24 @@ export class RestSource implements Source {
         where: this.#deps.path,
       });
     }
-    return { body, result: { url, body, headers: response.headers }, items };
+    return { result: { url, body, headers: response.headers }, items };
+  }
+
+  /**
+   * The runner retries a read that fails before yielding anything. A later
+   * page cannot be retried that way without re-yielding earlier pages, so
+   * this retries it in place, with core's policy (`settings.retry`).
+   */
+  #fetchPageAfter(pages: number, url: URL, ctx: ReadContext): Promise<Page> {
+    if (pages === 0) return this.#fetchPage(url, ctx.signal);
+    return withRetry(() => this.#fetchPage(url, ctx.signal), this.#deps.settings.retry, {
+      signal: ctx.signal,
+      onRetry: (error, retry, delayMs) =>
+        ctx.logger.warn(
+          { datasource: this.#deps.name, retry, delay_ms: Math.round(delayMs), err: describeError(error) },
+          `${this.#deps.path}: page ${pages + 1} failed, retrying`,
+        ),
+    });
   }
 
   async *read(ctx: ReadContext): AsyncIterable<DataRecord[]> {
@@ -107,7 +130,7 @@ export class RestSource implements Source {
         );
         return;
       }
-      const { result, items } = await this.#fetchPage(url, ctx.signal);
+      const { result, items } = await this.#fetchPageAfter(pages, url, ctx);
       pages += 1;
       const records: DataRecord[] = [];
       for (const [index, item] of items.entries()) {

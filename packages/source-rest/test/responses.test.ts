@@ -149,3 +149,29 @@ describe('responses', () => {
     expect(src.explain?.(undefined)).toContain('GET');
   });
 });
+
+describe('retries', () => {
+  it('retries a failing later page in place (core policy) and yields each page once', async () => {
+    let failures = 0;
+    server = await startServer((req, res) => {
+      const page = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('page'));
+      if (page === 2 && failures < 2) {
+        failures++;
+        json(res, { e: 'busy' }, 503, { 'retry-after': '0' });
+      } else json(res, page <= 3 ? [{ page }] : []);
+    });
+    const src = source({ url: server.url, pagination: { type: 'page' } });
+    const { ctx, logger } = readContext();
+    expect((await collect(src.read(ctx))).flat()).toEqual([{ page: 1 }, { page: 2 }, { page: 3 }]);
+    expect(logger.entries.filter((e) => e.level === 'warn' && /page 2 failed, retrying/.test(e.msg ?? ''))).toHaveLength(2);
+    await src.close?.();
+  });
+
+  it('leaves the first page to the runner: it fails at once', async () => {
+    server = await startServer((_req, res) => json(res, {}, 503));
+    const src = source({ url: server.url, pagination: { type: 'page' } });
+    await failure(collect(src.read(readContext().ctx)));
+    expect(server.requests).toHaveLength(1);
+    await src.close?.();
+  });
+});
