@@ -1,0 +1,163 @@
+import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { loadConfig } from '../src/config/load.js';
+import { defineConnector } from '../src/define.js';
+import { buildJsonSchema } from '../src/config/json-schema.js';
+import type { ConnectorDefinition } from '../src/types.js';
+import { memorySource, recordingExporter, resolverFor } from './helpers.js';
+
+const postgres = defineConnector({
+  type: 'postgresql',
+  kind: 'source',
+  schema: z.strictObject({
+    host: z.string().describe('host'),
+    port: z.int().default(5432).describe('port'),
+    database: z.string().describe('database'),
+    username: z.string().optional().describe('user'),
+    password: z.string().optional().describe('password'),
+    query: z.string().describe('SQL'),
+  }),
+  create: () => memorySource([]),
+}) as ConnectorDefinition;
+
+const rest = defineConnector({
+  type: 'rest_api',
+  kind: 'exporter',
+  schema: z.strictObject({
+    url: z.url().describe('endpoint'),
+    method: z.enum(['POST', 'PUT', 'PATCH']).default('POST').describe('method'),
+    headers: z.record(z.string(), z.string()).default({}).describe('headers'),
+  }),
+  create: () => recordingExporter('batch'),
+}) as ConnectorDefinition;
+
+const resolve = resolverFor([postgres, rest]);
+
+const SEED = `datasources:
+  my_database:
+    type: "postgresql"
+    host: "localhost"
+    port: 5432
+    database: "analytics"
+    username: "user"
+    password: "password"
+    query: "SELECT * FROM metrics WHERE created_at > NOW() - INTERVAL '1 hour'"
+
+processing_rules:
+  - name: "high_value_alerts"
+    description: "Alert on high value records"
+    threshold_field: "value"
+    threshold_type: "greater_than"
+    threshold_value: 1000
+    export_target: "alert_api"
+
+export_targets:
+  alert_api:
+    type: "rest_api"
+    url: "https://alerts.example.com/api/alerts"
+    method: "POST"
+    headers:
+      Authorization: "Bearer your_token"
+`;
+
+describe('loadConfig', () => {
+  it("accepts the seed's example as written", async () => {
+    const { config, issues } = await loadConfig(SEED, { resolve, env: {}, baseDir: '/srv/sluice' });
+    expect(issues).toEqual([]);
+    expect(config?.datasources.map((d) => [d.name, d.type, d.path])).toEqual([['my_database', 'postgresql', 'datasources.my_database']]);
+    expect(config?.targets[0]?.options).toMatchObject({ url: 'https://alerts.example.com/api/alerts', method: 'POST' });
+    expect(config?.settings).toMatchObject({ batchSize: 1000, maxConcurrency: 4, timeout: 30_000, deadLetter: { path: '/srv/sluice/dead-letter' } });
+  });
+
+  it('interpolates ${VAR} and ${VAR:-default}, and reports unset variables with path and line', async () => {
+    const text = SEED.replace('"user"', '"${PGUSER}"').replace('"password"', '"${PGPASS:-fallback}"').replace('Bearer your_token', 'Bearer ${TOKEN}');
+    const ok = await loadConfig(text, { resolve, env: { PGUSER: 'ada', TOKEN: 't0k' } });
+    expect(ok.issues).toEqual([]);
+    expect(ok.config?.datasources[0]?.options).toMatchObject({ username: 'ada', password: 'fallback' });
+    expect((ok.config?.targets[0]?.options as { headers: object }).headers).toEqual({ Authorization: 'Bearer t0k' });
+
+    const missing = await loadConfig(text, { resolve, env: { PGUSER: 'ada' } });
+    expect(missing.config).toBeUndefined();
+    expect(missing.issues).toEqual([
+      expect.objectContaining({ path: 'export_targets.alert_api.headers.Authorization', line: 24, message: expect.stringContaining('TOKEN is not set') }),
+    ]);
+  });
+
+  it('reports every mistake at once, each with path and line, and did-you-mean hints', async () => {
+    const text = `settings:
+  batch_size: many
+datasources:
+  db:
+    type: postgresql
+    host: localhost
+    databse: analytics
+    query: select 1
+processing_rules:
+  - name: r1
+    threshold_field: value
+    threshold_type: greater_then
+    threshold_value: 10
+    export_target: alert_apii
+export_targets:
+  alert_api:
+    type: rest_api
+    url: "\${ALERT_URL}"
+`;
+    const { config, issues } = await loadConfig(text, { resolve, env: {} });
+    expect(config).toBeUndefined();
+    const byPath = Object.fromEntries(issues.map((issue) => [issue.path, issue]));
+    expect(byPath['settings.batch_size']).toMatchObject({ line: 2 });
+    expect(byPath['datasources.db.databse']).toMatchObject({ line: 7, message: expect.stringContaining('did you mean "database"') });
+    expect(byPath['datasources.db']).toMatchObject({ message: expect.stringContaining('database') });
+    expect(byPath['processing_rules[0].threshold_type']).toMatchObject({ line: 12, message: expect.stringContaining('greater_than') });
+    expect(byPath['processing_rules[0].export_target']).toMatchObject({ line: 14, message: expect.stringContaining('did you mean "alert_api"') });
+    expect(byPath['export_targets.alert_api.url']).toMatchObject({ line: 18, message: expect.stringContaining('ALERT_URL') });
+    expect(issues.map((issue) => issue.line ?? 0)).toEqual([...issues.map((issue) => issue.line ?? 0)].sort((a, b) => a - b));
+  });
+
+  it('reports unknown connector types with the resolver message, at the type line', async () => {
+    const text = SEED.replace('type: "rest_api"', 'type: "kafka"');
+    const { issues } = await loadConfig(text, { resolve, env: {} });
+    expect(issues).toEqual([expect.objectContaining({ path: 'export_targets.alert_api.type', line: 20, message: 'unknown exporter type "kafka"' })]);
+  });
+
+  it('rejects duplicate rule names and reports YAML syntax errors with a line', async () => {
+    const dup = SEED.replace('export_targets:', `  - name: "high_value_alerts"
+    threshold_field: value
+    threshold_type: less_than
+    threshold_value: 1
+    export_target: alert_api
+
+export_targets:`);
+    const { issues } = await loadConfig(dup, { resolve, env: {} });
+    expect(issues).toEqual([expect.objectContaining({ path: 'processing_rules[1].name', message: expect.stringContaining('duplicate rule name') })]);
+
+    const broken = await loadConfig('datasources:\n  a: [1, 2\nfoo: bar\n', { resolve, env: {} });
+    expect(broken.config).toBeUndefined();
+    expect(broken.issues[0]).toMatchObject({ path: '(yaml)', severity: 'error', line: expect.any(Number) });
+  });
+
+  it('warns about datasources no rule reads', async () => {
+    const text = SEED.replace('processing_rules:', `  other:
+    type: postgresql
+    host: h
+    database: d
+    query: select 1
+
+processing_rules:`).replace('description: "Alert on high value records"', 'datasource: my_database');
+    const { config, issues } = await loadConfig(text, { resolve, env: {} });
+    expect(config).toBeDefined();
+    expect(issues).toEqual([expect.objectContaining({ path: 'datasources.other', severity: 'warning' })]);
+  });
+});
+
+describe('buildJsonSchema', () => {
+  it('describes the envelope and every connector, with the connector types as enums', () => {
+    const schema = buildJsonSchema([postgres, rest]) as { properties: Record<string, { additionalProperties?: unknown }> };
+    expect(Object.keys(schema.properties)).toEqual(['settings', 'datasources', 'processing_rules', 'export_targets']);
+    const text = JSON.stringify(schema);
+    expect(text).toContain('"postgresql"');
+    expect(text).toContain('"rest_api"');
+    expect(text).toContain('threshold_field');
+  });
+});

@@ -1,0 +1,206 @@
+import { mkdtemp, readFile, readdir } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config/load.js';
+import { decodeLine } from '../src/runner/codec.js';
+import { Pipeline } from '../src/runner/pipeline.js';
+import type { DataRecord, Exporter, Source } from '../src/types.js';
+import { fixedConnector, memorySource, recordingExporter, resolverFor, retryable, silent } from './helpers.js';
+
+const records: DataRecord[] = Array.from({ length: 95 }, (_, i) => ({
+  id: i,
+  value: i % 10 === 0 ? String(i * 100) : i * 10, // some numeric strings, as CSV gives them
+  status: i % 3 === 0 ? 'active' : 'idle',
+  at: new Date(Date.UTC(2026, 0, 1, 0, i)),
+}));
+
+async function pipelineFor(options: { source?: Source; exporter: Exporter; extraRules?: string; settings?: string }): Promise<{ pipeline: Pipeline; deadLetterDir: string }> {
+  const deadLetterDir = await mkdtemp(path.join(os.tmpdir(), 'sluice-dl-'));
+  const text = `settings:
+  batch_size: 10
+  retry: { attempts: 3, initial_delay: 1ms, max_delay: 5ms }
+  dead_letter: { path: ${JSON.stringify(deadLetterDir)} }
+${options.settings ?? ''}
+datasources:
+  mem: { type: memory }
+processing_rules:
+  - name: big
+    threshold_field: value
+    threshold_type: greater_than
+    threshold_value: 500
+    export_target: sink
+${options.extraRules ?? ''}
+export_targets:
+  sink: { type: recorder }
+`;
+  const resolve = resolverFor([fixedConnector('source', 'memory', options.source ?? memorySource(records)), fixedConnector('exporter', 'recorder', options.exporter)]);
+  const { config, issues } = await loadConfig(text, { resolve, env: {} });
+  if (!config) throw new Error(JSON.stringify(issues));
+  return { pipeline: new Pipeline({ config, logger: silent }), deadLetterDir };
+}
+
+const expectedBig = records.filter((r) => Number(r.value) > 500);
+
+async function deadLetters(dir: string): Promise<Record<string, unknown>[]> {
+  const files = await readdir(dir);
+  const lines = (await Promise.all(files.map((file) => readFile(path.join(dir, file), 'utf8')))).join('').split('\n').filter(Boolean);
+  return lines.map((line) => decodeLine(line) as Record<string, unknown>);
+}
+
+describe('Pipeline.run', () => {
+  it('routes matches to their targets and balances the books', async () => {
+    const exporter = recordingExporter('batch');
+    const { pipeline } = await pipelineFor({
+      exporter,
+      extraRules: `  - name: active
+    conditions:
+      - { field: status, type: equals, value: active }
+    export_targets: [sink]`,
+    });
+    const summary = await pipeline.run();
+    expect(exporter.delivered.get('big')).toEqual(expectedBig);
+    expect(exporter.delivered.get('active')).toEqual(records.filter((r) => r.status === 'active'));
+    expect(summary).toMatchObject({ ok: true, read: 95, invalid: 0, deadLettered: 0 });
+    expect(summary.matched + summary.notMatched).toBe(95);
+    const both = records.filter((r) => Number(r.value) > 500 || r.status === 'active').length;
+    expect(summary.matched).toBe(both);
+    expect(summary.rules.big?.matched).toBe(expectedBig.length);
+    expect(summary.targets.sink).toEqual({ routed: expectedBig.length + 32, exported: expectedBig.length + 32, deadLettered: 0 });
+    await pipeline.close();
+    await pipeline.close();
+  });
+
+  it('retries retryable batch failures and delivers everything', async () => {
+    const exporter = recordingExporter('batch', { write: (_, call) => (call % 2 === 1 ? retryable() : undefined) });
+    const { pipeline } = await pipelineFor({ exporter });
+    const summary = await pipeline.run();
+    expect(summary.ok).toBe(true);
+    expect(exporter.delivered.get('big')).toEqual(expectedBig);
+    expect(summary.targets.sink).toMatchObject({ exported: expectedBig.length, deadLettered: 0 });
+  });
+
+  it('dead-letters a batch that fails for good, and keeps going with the others', async () => {
+    const exporter = recordingExporter('batch', { write: (_, call) => (call === 1 ? new Error('400 bad request') : undefined) });
+    const { pipeline, deadLetterDir } = await pipelineFor({ exporter });
+    const summary = await pipeline.run();
+    const letters = await deadLetters(deadLetterDir);
+    const delivered = exporter.delivered.get('big') ?? [];
+    expect(summary.ok).toBe(false);
+    expect(letters.length).toBe(summary.targets.sink!.deadLettered);
+    expect(letters.length).toBeGreaterThan(0);
+    expect(letters.length + delivered.length).toBe(expectedBig.length);
+    expect(letters[0]).toMatchObject({ stage: 'export', datasource: 'mem', rule: 'big', target: 'sink', error: '400 bad request' });
+    // Dates survive the round trip through the dead-letter file.
+    expect((letters[0]!.record as DataRecord).at).toBeInstanceOf(Date);
+    expect(summary.deadLetterFile).toBe(path.join(deadLetterDir, `${summary.runId}.ndjson`));
+  });
+
+  it('dead-letters only the records a target refuses', async () => {
+    const exporter = recordingExporter('batch', { write: (batch) => ({ reject: batch.slice(0, 1) }) });
+    const { pipeline, deadLetterDir } = await pipelineFor({ exporter });
+    const summary = await pipeline.run();
+    const letters = await deadLetters(deadLetterDir);
+    expect(letters.length).toBe(summary.targets.sink!.deadLettered);
+    expect(summary.targets.sink!.exported + letters.length).toBe(expectedBig.length);
+    expect(letters[0]).toMatchObject({ error: 'refused by target' });
+  });
+
+  it('replays a session from its spool when the object fails at the end, then succeeds', async () => {
+    const exporter = recordingExporter('session', { end: (call) => (call === 1 ? retryable('upload reset') : undefined) });
+    const { pipeline } = await pipelineFor({ exporter });
+    const summary = await pipeline.run();
+    expect(summary).toMatchObject({ ok: true, deadLettered: 0 });
+    expect(exporter.delivered.get('big')).toEqual(expectedBig);
+    expect(exporter.calls.filter((call) => call === 'abort')).toHaveLength(1);
+    expect(summary.targets.sink).toMatchObject({ exported: expectedBig.length });
+  });
+
+  it('dead-letters every record of a session that keeps failing', async () => {
+    const exporter = recordingExporter('session', { write: (_, call) => (call === 2 ? retryable('disk full') : undefined), end: () => retryable('disk full') });
+    const { pipeline, deadLetterDir } = await pipelineFor({ exporter });
+    const summary = await pipeline.run();
+    const letters = await deadLetters(deadLetterDir);
+    expect(exporter.delivered.get('big')).toBeUndefined();
+    expect(letters.map((letter) => (letter.record as DataRecord).id)).toEqual(expectedBig.map((r) => r.id));
+    expect(summary.targets.sink).toEqual({ routed: expectedBig.length, exported: 0, deadLettered: expectedBig.length });
+  });
+
+  it('reports a failing source, keeps what it read, and counts rejected input', async () => {
+    const source: Source = {
+      async *read(ctx) {
+        yield records.slice(0, 10);
+        ctx.reject('a,b,"c', new Error('unclosed quote'), 'data.csv:12');
+        throw new Error('connection lost');
+      },
+    };
+    const exporter = recordingExporter('batch');
+    const { pipeline, deadLetterDir } = await pipelineFor({ source, exporter });
+    const summary = await pipeline.run();
+    expect(summary.ok).toBe(false);
+    expect(summary.sources.mem).toMatchObject({ read: 10, invalid: 1, error: 'connection lost' });
+    expect(summary.deadLettered).toBe(1);
+    expect(await deadLetters(deadLetterDir)).toEqual([
+      expect.objectContaining({ stage: 'source', datasource: 'mem', input: 'a,b,"c', location: 'data.csv:12', error: 'unclosed quote' }),
+    ]);
+  });
+
+  it('retries a source that fails before its first batch', async () => {
+    let attempts = 0;
+    const source: Source = {
+      async *read() {
+        if (++attempts < 3) throw retryable('ECONNREFUSED');
+        yield records;
+      },
+    };
+    const { pipeline } = await pipelineFor({ source, exporter: recordingExporter('batch') });
+    const summary = await pipeline.run();
+    expect(attempts).toBe(3);
+    expect(summary).toMatchObject({ ok: true, read: 95 });
+  });
+
+  it('counts push-down skips as read and not matched', async () => {
+    const source: Source = {
+      async *read(ctx) {
+        const candidates = records.filter((record) => ctx.rules!.candidate(record));
+        ctx.skipped(records.length - candidates.length);
+        yield candidates;
+      },
+    };
+    const exporter = recordingExporter('batch');
+    const { pipeline } = await pipelineFor({ source, exporter });
+    const summary = await pipeline.run();
+    expect(summary).toMatchObject({ read: 95, matched: expectedBig.length, notMatched: 95 - expectedBig.length });
+    expect(exporter.delivered.get('big')).toEqual(expectedBig);
+  });
+
+  it('times out a write that hangs and retries it', async () => {
+    let calls = 0;
+    const exporter: Exporter = {
+      delivery: 'batch',
+      async open() {
+        return {
+          write: () => (++calls === 1 ? new Promise<never>(() => {}) : Promise.resolve()),
+          end: async () => {},
+        };
+      },
+    };
+    const { pipeline } = await pipelineFor({ exporter, settings: '  timeout: 50ms' });
+    const summary = await pipeline.run();
+    expect(summary.ok).toBe(true);
+    expect(calls).toBeGreaterThan(1);
+  });
+});
+
+describe('Pipeline.check', () => {
+  it('reports each connection', async () => {
+    const source: Source = { ...memorySource([]), check: async () => {} };
+    const exporter: Exporter = { ...recordingExporter('batch'), check: async () => Promise.reject(new Error('connection refused')) };
+    const { pipeline } = await pipelineFor({ source, exporter });
+    const results = await pipeline.check();
+    expect(results.map((r) => [r.kind, r.name, r.ok, r.error])).toEqual([
+      ['source', 'mem', true, undefined],
+      ['exporter', 'sink', false, 'connection refused'],
+    ]);
+  });
+});
