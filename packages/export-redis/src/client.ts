@@ -29,7 +29,14 @@ export function describeEndpoint(options: RedisExporterOptions): string {
  * ioredis keeps reconnecting on its own, but commands fail at once while the
  * connection is down (`maxRetriesPerRequest: 0`) so core's retry decides.
  */
-export function createClient(options: RedisExporterOptions): RedisClientLike {
+export function createClient(options: RedisExporterOptions, onError: (error: Error) => void): RedisClientLike {
+  const client = connect(options);
+  // Without a listener ioredis prints every failed reconnect to stderr; the failed call reports it anyway.
+  (client as unknown as { on(event: 'error', fn: (error: Error) => void): void }).on('error', onError);
+  return client;
+}
+
+function connect(options: RedisExporterOptions): RedisClientLike {
   const common: RedisOptions = {
     lazyConnect: true,
     maxRetriesPerRequest: 0,

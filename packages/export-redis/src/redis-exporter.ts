@@ -51,7 +51,9 @@ export class RedisExporter implements Exporter {
 
   /** The client, created on first use and kept across runs. */
   redis(): RedisClientLike {
-    this.client ??= createClient(this.options);
+    this.client ??= createClient(this.options, (error) =>
+      this.deps.logger.debug({ err: error.message }, `${this.deps.path}: redis ${this.endpoint} connection error`),
+    );
     return this.client;
   }
 
