@@ -1,0 +1,210 @@
+import pg from 'pg';
+import { ConnectorError } from '@sluice/core';
+import type { ConnectorDeps, DataRecord, ExportRun, ExportSession, Exporter, WriteResult } from '@sluice/core';
+import { poolOptions } from './connection.js';
+import { toPgText } from './encode.js';
+import { toConnectorError } from './errors.js';
+import type { PgPool, PgPoolClient } from './pg-types.js';
+import type { ExporterConfig } from './schema.js';
+import { createTableSql, inferColumnType, loadColumns, parseTableName, quoteIdent, type TableColumn, type TableName } from './table.js';
+import { writeIsolated, type PreparedRow, type WritePlan } from './write-batch.js';
+
+function abortError(signal: AbortSignal): Error {
+  return signal.reason instanceof Error ? signal.reason : new DOMException('The write was aborted', 'AbortError');
+}
+
+/** Writes matched records to a PostgreSQL table, one transaction per batch. */
+export class PostgresExporter implements Exporter {
+  readonly delivery = 'batch' as const;
+  readonly #config: ExporterConfig;
+  readonly #deps: ConnectorDeps;
+  readonly #table: TableName;
+  #pool: PgPool | undefined;
+  #columns: Map<string, TableColumn> | undefined;
+  readonly #warnedFields = new Set<string>();
+
+  constructor(config: ExporterConfig, deps: ConnectorDeps) {
+    this.#config = config;
+    this.#deps = deps;
+    try {
+      this.#table = parseTableName(config.table);
+    } catch (error) {
+      throw new ConnectorError((error as Error).message, { where: `${deps.path}.table` });
+    }
+    this.#pool = deps.client as PgPool | undefined;
+  }
+
+  #getPool(): PgPool {
+    if (!this.#pool) {
+      const pool = new pg.Pool(poolOptions(this.#config, this.#deps.path, this.#deps.baseDir));
+      // Idle connections die when the server restarts; without a listener that would crash the process.
+      pool.on('error', (error) => this.#deps.logger.warn({ err: error.message }, 'idle PostgreSQL connection lost'));
+      this.#pool = pool as unknown as PgPool;
+    }
+    return this.#pool;
+  }
+
+  async #connect(): Promise<PgPoolClient> {
+    try {
+      return await this.#getPool().connect();
+    } catch (error) {
+      throw toConnectorError(error, this.#deps.path, 'cannot connect to PostgreSQL');
+    }
+  }
+
+  /** The table's columns, creating the table from `sample` when allowed. */
+  async #tableColumns(client: PgPoolClient, sample: readonly DataRecord[]): Promise<Map<string, TableColumn>> {
+    if (this.#columns) return this.#columns;
+    let columns = await loadColumns(client, this.#table);
+    if (!columns) {
+      if (!this.#config.create_table) {
+        throw new ConnectorError(`table ${this.#config.table} does not exist (set create_table: true to create it)`, {
+          where: this.#deps.path,
+        });
+      }
+      const fields = this.#fieldsOf(sample);
+      const defs = fields.map(([field, column]) => ({ name: column, type: inferColumnType(sample, field) }));
+      try {
+        await client.query(createTableSql(this.#table, defs, this.#config.mode === 'upsert' ? this.#config.conflict_columns : undefined));
+      } catch (error) {
+        // Another session created it first.
+        const code = (error as { code?: string }).code;
+        if (code !== '42P07' && code !== '23505') throw error;
+      }
+      this.#deps.logger.info({ table: this.#config.table, columns: defs }, 'created table');
+      columns = await loadColumns(client, this.#table);
+      if (!columns) throw new ConnectorError(`table ${this.#config.table} could not be created`, { where: this.#deps.path });
+    }
+    this.#columns = columns;
+    return columns;
+  }
+
+  /** `[field, column]` pairs: the mapping, or every field seen in the batch. */
+  #fieldsOf(records: readonly DataRecord[]): [string, string][] {
+    if (this.#config.columns) return Object.entries(this.#config.columns);
+    const seen = new Set<string>();
+    for (const record of records) for (const field of Object.keys(record)) seen.add(field);
+    return [...seen].map((field) => [field, field]);
+  }
+
+  #plan(records: readonly DataRecord[], columns: Map<string, TableColumn>): { plan: WritePlan; fields: [string, TableColumn][] } {
+    const fields: [string, TableColumn][] = [];
+    for (const [field, name] of this.#fieldsOf(records)) {
+      const column = columns.get(name);
+      if (column) fields.push([field, column]);
+      else if (this.#config.columns) {
+        throw new ConnectorError(`column "${name}" (mapped from field "${field}") does not exist in ${this.#config.table}`, {
+          where: `${this.#deps.path}.columns`,
+        });
+      } else if (!this.#warnedFields.has(field)) {
+        this.#warnedFields.add(field);
+        this.#deps.logger.warn({ field, table: this.#config.table }, 'field has no column of that name: not written');
+      }
+    }
+    const names = fields.map(([, column]) => column.name);
+    let onConflict: string | undefined;
+    if (this.#config.mode === 'upsert') {
+      const conflict = this.#config.conflict_columns ?? [];
+      for (const name of conflict) {
+        if (!names.includes(name)) {
+          throw new ConnectorError(`conflict column "${name}" is not among the written columns (${names.join(', ')})`, {
+            where: `${this.#deps.path}.conflict_columns`,
+          });
+        }
+      }
+      const updates = (this.#config.update_columns ?? names.filter((n) => !conflict.includes(n))).filter((n) => names.includes(n));
+      onConflict =
+        `ON CONFLICT (${conflict.map(quoteIdent).join(', ')}) ` +
+        (updates.length === 0 ? 'DO NOTHING' : `DO UPDATE SET ${updates.map((n) => `${quoteIdent(n)} = EXCLUDED.${quoteIdent(n)}`).join(', ')}`);
+    }
+    return { plan: { table: this.#table.sql, columns: names.map(quoteIdent), onConflict }, fields };
+  }
+
+  #prepare(records: readonly DataRecord[], fields: readonly [string, TableColumn][]): PreparedRow[] {
+    const rows = records.map((record) => ({ record, values: fields.map(([field, column]) => toPgText(record[field], column.shape)) }));
+    if (this.#config.mode !== 'upsert') return rows;
+    // ON CONFLICT cannot touch one row twice in a statement: within a batch the last record per key wins.
+    const keyIndexes = (this.#config.conflict_columns ?? []).map((name) => fields.findIndex(([, c]) => c.name === name));
+    const byKey = new Map<string, PreparedRow>();
+    for (const row of rows) {
+      const key = JSON.stringify(keyIndexes.map((i) => row.values[i]));
+      byKey.delete(key);
+      byKey.set(key, row);
+    }
+    return [...byKey.values()];
+  }
+
+  async write(batch: readonly DataRecord[], signal: AbortSignal): Promise<WriteResult> {
+    if (batch.length === 0) return {};
+    if (signal.aborted) throw abortError(signal);
+    const client = await this.#connect();
+    let broken = false;
+    const onAbort = (): void => {
+      // Dropping the connection rolls the transaction back on the server.
+      broken = true;
+      client.release(true);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    let inTransaction = false;
+    try {
+      const columns = await this.#tableColumns(client, batch);
+      const { plan, fields } = this.#plan(batch, columns);
+      if (fields.length === 0) throw new ConnectorError(`no record field matches a column of ${this.#config.table}`, { where: this.#deps.path });
+      const rows = this.#prepare(batch, fields);
+      await client.query('BEGIN');
+      inTransaction = true;
+      const rejected = await writeIsolated(client, plan, rows);
+      await client.query('COMMIT');
+      inTransaction = false;
+      return rejected.length > 0 ? { rejected } : {};
+    } catch (error) {
+      if (signal.aborted) throw abortError(signal);
+      if (inTransaction) {
+        try {
+          await client.query('ROLLBACK');
+        } catch {
+          broken = true;
+        }
+      }
+      const wrapped = toConnectorError(error, this.#deps.path, `writing to ${this.#config.table} failed`);
+      if (wrapped.retryable) broken = true;
+      // The table may have changed (dropped, altered): look again next time.
+      this.#columns = undefined;
+      throw wrapped;
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+      if (!signal.aborted) client.release(broken);
+    }
+  }
+
+  async open(run: ExportRun): Promise<ExportSession> {
+    void run;
+    return {
+      write: (batch, signal) => this.write(batch, signal),
+      end: async () => ({}),
+    };
+  }
+
+  async check(signal: AbortSignal): Promise<void> {
+    if (signal.aborted) throw abortError(signal);
+    const client = await this.#connect();
+    try {
+      const columns = await loadColumns(client, this.#table);
+      if (!columns && !this.#config.create_table) {
+        throw new ConnectorError(`table ${this.#config.table} does not exist (set create_table: true to create it)`, { where: this.#deps.path });
+      }
+    } catch (error) {
+      throw toConnectorError(error, this.#deps.path, 'check failed');
+    } finally {
+      client.release();
+    }
+  }
+
+  async close(): Promise<void> {
+    const pool = this.#pool;
+    this.#columns = undefined;
+    if (!pool || pool === this.#deps.client) return;
+    this.#pool = undefined;
+    await pool.end();
+  }
+}

@@ -1,0 +1,122 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import copyStreams from 'pg-copy-streams';
+import type { DataRecord, RejectedRecord } from '@sluice/core';
+import { copyField } from './encode.js';
+import type { PgPoolClient } from './pg-types.js';
+
+/** One record prepared for writing: its column texts in `columns` order. */
+export interface PreparedRow {
+  readonly record: DataRecord;
+  readonly values: readonly (string | null)[];
+}
+
+export interface WritePlan {
+  /** Quoted, qualified table. */
+  readonly table: string;
+  /** Quoted column names, in order. */
+  readonly columns: readonly string[];
+  /** `ON CONFLICT …` clause for upsert; undefined for COPY inserts. */
+  readonly onConflict: string | undefined;
+}
+
+/** SQLSTATE classes that blame a row, not the connection or the statement: data exceptions, constraint violations, program limits (row too big). */
+const ROW_LEVEL_CLASSES = new Set(['22', '23', '54']);
+
+export function isRowLevel(error: unknown): boolean {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  return typeof code === 'string' && ROW_LEVEL_CLASSES.has(code.slice(0, 2));
+}
+
+/** PostgreSQL's Bind message carries at most 65535 parameters. */
+const MAX_PARAMS = 65_535;
+
+async function copyRows(client: PgPoolClient, plan: WritePlan, rows: readonly PreparedRow[]): Promise<void> {
+  const text = rows.map((row) => row.values.map(copyField).join('\t')).join('\n') + '\n';
+  const stream = client.query(copyStreams.from(`COPY ${plan.table} (${plan.columns.join(', ')}) FROM STDIN`));
+  await pipeline(Readable.from([Buffer.from(text, 'utf8')]), stream);
+}
+
+async function insertRows(client: PgPoolClient, plan: WritePlan, rows: readonly PreparedRow[]): Promise<void> {
+  const width = plan.columns.length;
+  const perStatement = Math.max(1, Math.floor(MAX_PARAMS / width));
+  for (let start = 0; start < rows.length; start += perStatement) {
+    const chunk = rows.slice(start, start + perStatement);
+    const values: (string | null)[] = [];
+    const tuples = chunk.map((row) => {
+      const slots = row.values.map((value) => {
+        values.push(value);
+        return `$${values.length}`;
+      });
+      return `(${slots.join(', ')})`;
+    });
+    await client.query(
+      `INSERT INTO ${plan.table} (${plan.columns.join(', ')}) VALUES ${tuples.join(', ')} ${plan.onConflict ?? ''}`,
+      values,
+    );
+  }
+}
+
+/** The 1-based line of a COPY error (`COPY t, line 3, column v: "x"`), when the server names one. */
+function copyErrorLine(error: unknown): number | undefined {
+  const where = (error as { where?: unknown } | undefined)?.where;
+  const match = typeof where === 'string' ? /\bline (\d+)/.exec(where) : null;
+  return match ? Number(match[1]) : undefined;
+}
+
+/**
+ * Writes rows inside the caller's transaction so that rows the server
+ * refuses for row-level reasons are set aside and every other row lands.
+ *
+ * Each attempt runs under a savepoint. When it fails for a row-level
+ * reason, COPY's error names the offending line: the rows before it are
+ * written again, that row is rejected, and the rest is attempted on; where
+ * no line is named (INSERT … ON CONFLICT) the rows are bisected until the
+ * failing ones stand alone. Connection-level errors propagate.
+ */
+export async function writeIsolated(client: PgPoolClient, plan: WritePlan, rows: readonly PreparedRow[]): Promise<RejectedRecord[]> {
+  const rejected: RejectedRecord[] = [];
+  const write = plan.onConflict === undefined ? copyRows : insertRows;
+
+  const attempt = async (part: readonly PreparedRow[]): Promise<void> => {
+    if (part.length === 0) return;
+    await client.query('SAVEPOINT sluice_batch');
+    try {
+      await write(client, plan, part);
+      await client.query('RELEASE SAVEPOINT sluice_batch');
+      return;
+    } catch (error) {
+      if (!isRowLevel(error)) throw error;
+      await client.query('ROLLBACK TO SAVEPOINT sluice_batch');
+      await client.query('RELEASE SAVEPOINT sluice_batch');
+      if (part.length === 1) {
+        rejected.push({ record: part[0]!.record, error: rowError(error) });
+        return;
+      }
+      const line = plan.onConflict === undefined ? copyErrorLine(error) : undefined;
+      if (line !== undefined && line >= 1 && line <= part.length) {
+        await attempt(part.slice(0, line - 1));
+        rejected.push({ record: part[line - 1]!.record, error: rowError(error) });
+        await attempt(part.slice(line));
+        return;
+      }
+      const middle = Math.ceil(part.length / 2);
+      await attempt(part.slice(0, middle));
+      await attempt(part.slice(middle));
+    }
+  };
+
+  await attempt(rows);
+  return rejected;
+}
+
+/** The server's error for one row, with SQLSTATE, detail and constraint, but not the COPY context. */
+function rowError(error: unknown): Error {
+  const e = error as { message?: string; code?: string; detail?: string; constraint?: string; column?: string };
+  let message = e.message ?? String(error);
+  if (e.code) message += ` (SQLSTATE ${e.code})`;
+  if (e.detail) message += `; ${e.detail}`;
+  const result = new Error(message, { cause: error });
+  result.name = 'PostgresRowError';
+  return result;
+}
