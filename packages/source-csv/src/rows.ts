@@ -1,0 +1,180 @@
+import { ConnectorError, type DataRecord, type PushdownRules } from '@sluice/core';
+import type { BatchCollector } from './batches.js';
+import { converterFor, INVALID, type Converter } from './convert.js';
+import { CsvRowError } from './row-errors.js';
+import type { ColumnType } from './types.js';
+
+/** Where tokenizers deliver rows; implemented by {@link RowHandler}. */
+export interface RowSink {
+  /** A row as strings; its raw text is `text[rawStart, rawEnd)`. */
+  fields(fields: readonly string[], line: number, text: string, rawStart: number, rawEnd: number): void;
+  /**
+   * A row as spans of `text` (`starts[i]`, `ends[i]`), so only the fields
+   * that are needed get sliced. Its raw text is `text[rawStart, rawEnd)`.
+   */
+  spans(text: string, starts: Int32Array, ends: Int32Array, count: number, line: number, rawStart: number, rawEnd: number): void;
+  /** Input that is not a row (bad quoting). */
+  malformed(raw: string, error: CsvRowError, line: number): void;
+}
+
+export interface RowHandlerOptions {
+  /** Display name of the input, for locations (`data/a.csv:12`). */
+  readonly file: string;
+  /** Config path of the datasource, for errors. */
+  readonly where: string;
+  readonly header: boolean;
+  readonly columns: readonly string[] | undefined;
+  readonly types: Readonly<Record<string, ColumnType>>;
+  readonly sourceField: string | undefined;
+  readonly pushdown: PushdownRules | undefined;
+  readonly batches: BatchCollector;
+  reject(input: unknown, error: Error, location: string): void;
+}
+
+const NOT_SET = -1;
+
+/**
+ * Turns tokenized rows into records: header, column count, push-down on a
+ * reused scratch object, declared types, batching.
+ */
+export class RowHandler implements RowSink {
+  private names: string[] | undefined;
+  private converters: (Converter | undefined)[] = [];
+  /** Column indexes the push-down predicate reads, and their names. */
+  private refIndexes: number[] = [];
+  private refNames: string[] = [];
+  /** Typed columns the predicate does not read: still validated for skipped rows. */
+  private otherTyped: number[] = [];
+  private readonly scratch: DataRecord = {};
+  private safeKeys = true;
+  private skipHeader: boolean;
+  // The row being handled: either an array or spans of a text.
+  private arr: readonly string[] | undefined;
+  private text = '';
+  private starts: Int32Array = new Int32Array(0);
+  private ends: Int32Array = new Int32Array(0);
+
+  constructor(private readonly options: RowHandlerOptions) {
+    this.skipHeader = options.header;
+    if (options.columns) this.setColumns(options.columns);
+  }
+
+  fields(fields: readonly string[], line: number, text: string, rawStart: number, rawEnd: number): void {
+    this.arr = fields;
+    this.row(fields.length, line, text, rawStart, rawEnd);
+  }
+
+  spans(text: string, starts: Int32Array, ends: Int32Array, count: number, line: number, rawStart: number, rawEnd: number): void {
+    this.arr = undefined;
+    this.text = text;
+    this.starts = starts;
+    this.ends = ends;
+    this.row(count, line, text, rawStart, rawEnd);
+  }
+
+  malformed(raw: string, error: CsvRowError, line: number): void {
+    if (this.skipHeader) {
+      throw new ConnectorError(`${this.location(line)}: header row: ${error.message}`, { where: this.options.where });
+    }
+    this.options.reject(raw, error, this.location(line));
+  }
+
+  private field(i: number): string {
+    return this.arr !== undefined ? this.arr[i]! : this.text.slice(this.starts[i]!, this.ends[i]!);
+  }
+
+  private location(line: number): string {
+    return `${this.options.file}:${line}`;
+  }
+
+  private row(count: number, line: number, text: string, rawStart: number, rawEnd: number): void {
+    if (this.skipHeader) {
+      this.skipHeader = false;
+      if (!this.names) {
+        const header: string[] = [];
+        for (let i = 0; i < count; i++) header.push(this.field(i));
+        this.setColumns(header);
+      }
+      return;
+    }
+    const names = this.names!;
+    if (count !== names.length) {
+      const error = new CsvRowError('ragged_row', `expected ${names.length} fields, got ${count}`);
+      this.options.reject(text.slice(rawStart, rawEnd), error, this.location(line));
+      return;
+    }
+    const converters = this.converters;
+    const pushdown = this.options.pushdown;
+    if (pushdown !== undefined) {
+      const scratch = this.scratch;
+      const refIndexes = this.refIndexes;
+      for (let k = 0; k < refIndexes.length; k++) {
+        const i = refIndexes[k]!;
+        const convert = converters[i];
+        const value = convert === undefined ? this.field(i) : convert(this.field(i));
+        if (value === INVALID) return this.invalid(i, line, text, rawStart, rawEnd);
+        scratch[this.refNames[k]!] = value;
+      }
+      if (this.options.sourceField !== undefined && pushdown.fields.includes(this.options.sourceField)) {
+        scratch[this.options.sourceField] = this.location(line);
+      }
+      if (!pushdown.candidate(scratch)) {
+        // A row with a bad typed value is rejected with or without push-down.
+        const otherTyped = this.otherTyped;
+        for (let k = 0; k < otherTyped.length; k++) {
+          const i = otherTyped[k]!;
+          if (converters[i]!(this.field(i)) === INVALID) return this.invalid(i, line, text, rawStart, rawEnd);
+        }
+        this.options.batches.skipped++;
+        return;
+      }
+    }
+    const record: DataRecord = {};
+    for (let i = 0; i < count; i++) {
+      const convert = converters[i];
+      const value = convert === undefined ? this.field(i) : convert(this.field(i));
+      if (value === INVALID) return this.invalid(i, line, text, rawStart, rawEnd);
+      if (this.safeKeys) record[names[i]!] = value;
+      else Object.defineProperty(record, names[i]!, { value, enumerable: true, writable: true, configurable: true });
+    }
+    if (this.options.sourceField !== undefined) record[this.options.sourceField] = this.location(line);
+    this.options.batches.add(record);
+  }
+
+  private invalid(column: number, line: number, text: string, rawStart: number, rawEnd: number): void {
+    const name = this.names![column]!;
+    const type = this.options.types[name];
+    const error = new CsvRowError('invalid_value', `column "${name}": ${JSON.stringify(this.field(column))} is not a valid ${type}`);
+    this.options.reject(text.slice(rawStart, rawEnd), error, this.location(line));
+  }
+
+  private setColumns(names: readonly string[]): void {
+    this.names = [...names];
+    this.safeKeys = !this.names.includes('__proto__');
+    const declared = this.options.types;
+    for (const name of Object.keys(declared)) {
+      if (!this.names.includes(name)) {
+        throw new ConnectorError(`types.${name}: no column "${name}" in ${this.options.file} (columns: ${this.names.join(', ')})`, {
+          where: this.options.where,
+        });
+      }
+    }
+    // With duplicate names the last column wins, as in the record itself.
+    const lastIndex = new Map<string, number>();
+    this.names.forEach((name, i) => lastIndex.set(name, i));
+    this.converters = this.names.map((name) => (Object.hasOwn(declared, name) ? converterFor(declared[name]!) : undefined));
+    const pushdown = this.options.pushdown;
+    this.refIndexes = [];
+    this.refNames = [];
+    if (pushdown) {
+      for (const field of pushdown.fields) {
+        const i = lastIndex.get(field) ?? NOT_SET;
+        if (i === NOT_SET) continue;
+        this.refIndexes.push(i);
+        this.refNames.push(field);
+        this.scratch[field] = undefined;
+      }
+    }
+    this.otherTyped = this.converters.flatMap((c, i) => (c !== undefined && !this.refIndexes.includes(i) ? [i] : []));
+  }
+}

@@ -1,0 +1,55 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { ConnectorDeps, DataRecord, Settings } from '@sluice/core';
+import { makeReadContext, silentLogger, type ReadContextInit, type TestReadContext } from '@sluice/testkit';
+import csv from '../src/index.js';
+import type { CsvSource } from '../src/source.js';
+
+const settings: Settings = {
+  batchSize: 100,
+  maxConcurrency: 2,
+  retry: { attempts: 1, initialDelay: 10, maxDelay: 10 },
+  timeout: 10_000,
+  deadLetter: { path: 'dead' },
+  logLevel: 'silent',
+};
+
+/** A temp directory removed by `cleanup()`. */
+export async function tempDir(): Promise<{ dir: string; write(name: string, content: string | Buffer): Promise<string>; cleanup(): Promise<void> }> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'sluice-csv-'));
+  return {
+    dir,
+    async write(name, content) {
+      const file = path.join(dir, name);
+      await import('node:fs/promises').then((fs) => fs.mkdir(path.dirname(file), { recursive: true }));
+      await writeFile(file, content);
+      return file;
+    },
+    cleanup: () => rm(dir, { recursive: true, force: true }),
+  };
+}
+
+/** Validates options through the schema, as the config loader does, and creates the source. */
+export function makeSource(options: Record<string, unknown>, baseDir: string, extra: Partial<ConnectorDeps> = {}): CsvSource {
+  const parsed = csv.schema.safeParse(options);
+  if (!parsed.success) throw new Error(`invalid options: ${parsed.error.message}`);
+  const deps: ConnectorDeps = { name: 'readings', path: 'datasources.readings', logger: silentLogger(), settings, baseDir, ...extra };
+  return csv.create(parsed.data, deps) as CsvSource;
+}
+
+export async function readAll(
+  source: CsvSource,
+  init: ReadContextInit = {},
+): Promise<{ records: DataRecord[]; batches: DataRecord[][]; ctx: TestReadContext }> {
+  const ctx = makeReadContext(init);
+  const batches: DataRecord[][] = [];
+  for await (const batch of source.read(ctx)) batches.push(batch);
+  return { records: batches.flat(), batches, ctx };
+}
+
+/** Both tokenizers: the fast path and csv-parse. */
+export const PATHS = [
+  ['fast path', true],
+  ['csv-parse', false],
+] as const;
