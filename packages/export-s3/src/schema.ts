@@ -47,12 +47,12 @@ export const s3ExporterSchema = z
           'Times are the run start in UTC; {part} is the zero-padded object number within a session (00000, 00001, ...); ' +
           '{ext} is the format extension, with .gz when gzip-compressed',
       ),
-    format: formatSchema.default('parquet'),
+    format: formatSchema.default('parquet').describe(`${formatSchema.description ?? 'Output encoding'}; default parquet`),
     compression: z
       .enum(['none', 'gzip', 'snappy', 'brotli'])
       .optional()
       .describe('Compression: none or gzip (whole object) for ndjson/json/csv; snappy, gzip, brotli or none (pages) for parquet. Default: snappy for parquet, none otherwise'),
-    csv: encoderOptionsSchema.shape.csv,
+    csv: encoderOptionsSchema.shape.csv.describe('CSV options: delimiter, header, null_value, line_ending, columns'),
     parquet: encoderOptionsSchema.shape.parquet.unwrap().omit({ compression: true }).prefault({}).describe('Parquet options (the codec is `compression`)'),
     region: z.string().min(1).optional().describe('AWS region; default: the AWS default chain (AWS_REGION, profile), or us-east-1 with a custom endpoint'),
     endpoint: z.url().optional().describe('Custom endpoint for S3-compatible stores (MinIO, Ceph, R2, s3rver), e.g. http://127.0.0.1:9000'),
