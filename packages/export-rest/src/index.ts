@@ -19,6 +19,7 @@ export { restExporterSchema } from './schema.js';
  */
 export default defineConnector({
   type: 'rest_api',
+  aliases: ['http'],
   kind: 'exporter',
   schema: restExporterSchema,
   create: (config, deps) => new RestExporter(config, deps),
