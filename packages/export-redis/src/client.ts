@@ -27,7 +27,8 @@ export function describeEndpoint(options: RedisExporterOptions): string {
 /**
  * Creates the client the options describe. Lazy (connects on first use);
  * ioredis keeps reconnecting on its own, but commands fail at once while the
- * connection is down (`maxRetriesPerRequest: 0`) so core's retry decides.
+ * connection is down (`maxRetriesPerRequest: 0`) and unanswered ones are not
+ * replayed, so core's retry decides what is sent again.
  */
 export function createClient(options: RedisExporterOptions, onError: (error: Error) => void): RedisClientLike {
   const client = connect(options);
@@ -40,6 +41,8 @@ function connect(options: RedisExporterOptions): RedisClientLike {
   const common: RedisOptions = {
     lazyConnect: true,
     maxRetriesPerRequest: 0,
+    // Replaying unanswered commands after a reconnect could push list/stream entries twice.
+    autoResendUnfulfilledCommands: false,
     connectTimeout: options.connect_timeout,
     ...(options.username === undefined ? {} : { username: options.username }),
     ...(options.password === undefined ? {} : { password: options.password }),

@@ -1,0 +1,109 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { withRetry, type DataRecord } from '@sluice/core';
+import { makeExportRun } from '@sluice/testkit';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createExporter } from './helpers.js';
+
+/**
+ * A throwaway redis-server this file may kill and restart. It keeps an
+ * fsync-always AOF in a temp dir, so what was acknowledged before the kill
+ * is still there after the restart and "nothing lost" can be checked.
+ */
+class ThrowawayRedis {
+  child: ChildProcess | undefined;
+  constructor(
+    readonly port: number,
+    readonly dir: string,
+  ) {}
+
+  async start(): Promise<void> {
+    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--dir', this.dir];
+    this.child = spawn('redis-server', args, { stdio: 'ignore' });
+    const probe = new Redis(this.port, '127.0.0.1', { lazyConnect: true, retryStrategy: () => 50, maxRetriesPerRequest: null });
+    probe.on('error', () => undefined);
+    await probe.ping();
+    probe.disconnect();
+  }
+
+  kill(): void {
+    this.child?.kill('SIGKILL');
+    this.child = undefined;
+  }
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+let server: ThrowawayRedis;
+let reader: Redis;
+beforeAll(async () => {
+  server = new ThrowawayRedis(await freePort(), await mkdtemp(join(tmpdir(), 'sluice-redis-')));
+  await server.start();
+  reader = new Redis(server.port, '127.0.0.1');
+  reader.on('error', () => undefined);
+});
+afterAll(async () => {
+  reader?.disconnect();
+  server?.kill();
+  if (server) await rm(server.dir, { recursive: true, force: true });
+});
+
+const policy = { attempts: 30, initialDelay: 100, maxDelay: 500 };
+
+/** Writes `total` records in batches the way core's runner does (retrying the same batch), killing and restarting the server mid-run. */
+async function runThroughRestart(options: Record<string, unknown>, total: number) {
+  const exporter = createExporter({ url: `redis://127.0.0.1:${server.port}`, batch_size: 100, ...options });
+  const run = makeExportRun();
+  const session = await exporter.open(run);
+  const records: DataRecord[] = Array.from({ length: total }, (_, i) => ({ id: i, sensor_id: `s-${i}`, value: i * 1.5, at: new Date(1_700_000_000_000 + i) }));
+  let retries = 0;
+  let restarted: Promise<void> | undefined;
+  for (let offset = 0; offset < total; offset += 500) {
+    const batch = records.slice(offset, offset + 500);
+    const write = withRetry(() => session.write(batch, run.signal), policy, { signal: run.signal, onRetry: () => retries++ });
+    if (offset === 2000) {
+      // Kill while this batch is in flight; bring the server back a little later.
+      server.kill();
+      restarted = sleep(400).then(() => server.start());
+    }
+    const result = await write;
+    expect(result?.rejected ?? []).toEqual([]);
+  }
+  await restarted;
+  await session.end(run.signal);
+  await exporter.close();
+  return { records, retries };
+}
+
+describe('Redis restarted mid-run', () => {
+  it('hashes: the run retries and completes, every record is stored', async () => {
+    const { records, retries } = await runThroughRestart({ key_template: 'h:{sensor_id}' }, 5000);
+    expect(retries).toBeGreaterThan(0);
+    const pipeline = reader.pipeline();
+    for (const r of records) pipeline.hgetall(`h:${r.sensor_id as string}`);
+    const stored = (await pipeline.exec())!.map(([, value]) => value);
+    expect(stored).toEqual(records.map((r) => ({ id: String(r.id), sensor_id: r.sensor_id, value: String(r.value), at: (r.at as Date).toISOString() })));
+  });
+
+  it('lists: every record arrives, in order, at least once', async () => {
+    const { records, retries } = await runThroughRestart({ data_type: 'list', key_template: 'queue', value_field: 'id' }, 5000);
+    expect(retries).toBeGreaterThan(0);
+    const ids = (await reader.lrange('queue', 0, -1)).map(Number);
+    expect(new Set(ids)).toEqual(new Set(records.map((r) => r.id)));
+    // Duplicates can only come from the chunks in flight at the kill (at most max_in_flight × batch_size).
+    expect(ids.length - records.length).toBeLessThanOrEqual(400);
+    const firstSeen = [...new Set(ids)];
+    expect(firstSeen).toEqual(records.map((r) => r.id));
+  });
+});
