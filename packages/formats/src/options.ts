@@ -48,6 +48,14 @@ const parquetOptionsSchema = z
       .positive()
       .default(50_000)
       .describe('Rows buffered per row group; memory holds at most one row group'),
+    row_group_bytes: z
+      .number()
+      .int()
+      .positive()
+      .default(32 * 1024 * 1024)
+      .describe(
+        'Also close a row group once its buffered values reach about this many bytes, so wide or text-heavy records stay bounded',
+      ),
     compression: z
       .enum(['snappy', 'gzip', 'brotli', 'uncompressed'])
       .default('snappy')

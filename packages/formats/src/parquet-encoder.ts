@@ -27,8 +27,9 @@ const CODECS = {
 
 /**
  * Parquet, one row group at a time. Rows are buffered column-wise up to
- * `row_group_size`; each full group is encoded and handed out at once, so
- * memory holds one row group, never the file. The footer comes from `end()`.
+ * `row_group_size` rows or about `row_group_bytes`; each full group is encoded
+ * and handed out at once, so memory holds one row group, never the file. The
+ * footer comes from `end()`.
  */
 export class ParquetEncoder implements RecordEncoder {
   readonly format = 'parquet';
@@ -41,6 +42,8 @@ export class ParquetEncoder implements RecordEncoder {
   /** Buffered cells of the current row group, one array per column. */
   #cells: unknown[][] = [];
   #buffered = 0;
+  /** Estimated bytes of the buffered cells (string length, 8 per number). */
+  #bufferedBytes = 0;
   /** Scratch row: a record is validated whole before any cell is buffered. */
   #row: unknown[] = [];
   #sink = new ByteWriter();
@@ -73,6 +76,7 @@ export class ParquetEncoder implements RecordEncoder {
     }
     const columns = this.#columns as ParquetColumn[];
     const groupSize = this.#options.row_group_size;
+    const groupBytes = this.#options.row_group_bytes;
     let out: Uint8Array[] | undefined;
     for (const record of batch) {
       const error = this.#stage(record, columns);
@@ -82,7 +86,7 @@ export class ParquetEncoder implements RecordEncoder {
       }
       for (let i = 0; i < columns.length; i++) (this.#cells[i] as unknown[]).push(this.#row[i]);
       this.#records++;
-      if (++this.#buffered >= groupSize) (out ??= []).push(this.#flushGroup());
+      if (++this.#buffered >= groupSize || this.#bufferedBytes >= groupBytes) (out ??= []).push(this.#flushGroup());
     }
     if (!out) return { bytes: EMPTY, rejected };
     return { bytes: out.length === 1 ? (out[0] as Uint8Array) : Buffer.concat(out), rejected };
@@ -111,6 +115,7 @@ export class ParquetEncoder implements RecordEncoder {
   /** Validates a record into the scratch row; returns why it does not fit, if it does not. */
   #stage(record: DataRecord, columns: ParquetColumn[]): Error | undefined {
     if (!isRecord(record)) return new TypeError('record is not an object');
+    let size = 0;
     for (let i = 0; i < columns.length; i++) {
       const column = columns[i] as ParquetColumn;
       const value = record[column.name];
@@ -124,12 +129,14 @@ export class ParquetEncoder implements RecordEncoder {
         return new Error(`field "${column.name}": ${describeValue(value)} does not fit a ${column.type} column`);
       }
       this.#row[i] = cell;
+      size += typeof cell === 'string' ? cell.length : cell instanceof Uint8Array ? cell.length : 8;
     }
     for (const key in record) {
       if (!this.#index.has(key) && record[key] !== null && record[key] !== undefined) {
         return new Error(`field "${key}" is not a column of this Parquet file`);
       }
     }
+    this.#bufferedBytes += size;
     return undefined;
   }
 
@@ -159,6 +166,7 @@ export class ParquetEncoder implements RecordEncoder {
     void writer.write({ columnData: columnData as ColumnSources, rowGroupSize: this.#buffered });
     this.#cells = columns.map(() => []);
     this.#buffered = 0;
+    this.#bufferedBytes = 0;
     return this.#drain();
   }
 

@@ -126,6 +126,14 @@ describe('parquet', () => {
     expect(rows.every((r, i) => r.id === i)).toBe(true);
   });
 
+  it('closes a row group early when its values reach row_group_bytes', async () => {
+    const batch = Array.from({ length: 100 }, (_, i) => ({ i, text: 'x'.repeat(1_000) }));
+    const { bytes } = encodeAll('parquet', [batch], { parquet: { row_group_size: 1_000, row_group_bytes: 10_000 } });
+    // Each row is ~1,008 estimated bytes: a group closes at its 10th row.
+    expect(parquetMeta(bytes).row_groups.map((g) => Number(g.num_rows))).toEqual(Array(10).fill(10));
+    expect(await readParquet(bytes)).toHaveLength(100);
+  });
+
   it.each(['snappy', 'gzip', 'brotli', 'uncompressed'] as const)('compresses with %s', async (compression) => {
     const batch = Array.from({ length: 2_000 }, (_, i) => ({ id: i, note: 'the same note again' }));
     const { bytes } = encodeAll('parquet', [batch], { parquet: { compression } });
