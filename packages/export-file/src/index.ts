@@ -1,1 +1,26 @@
-export {};
+import { defineConnector } from '@sluice/core';
+import { FileExporter } from './exporter.js';
+import { fileOptionsSchema } from './schema.js';
+
+/**
+ * `type: file`: writes matched records to local files (NDJSON, JSON, CSV,
+ * Parquet), one file per run, rule and datasource unless a size cap splits
+ * it, each written to a temp file and renamed into place on `end()`.
+ *
+ * @example
+ * // export_targets:
+ * //   archive:
+ * //     type: file
+ * //     path: out/{rule}/{date}/{run_id}.parquet
+ */
+export default defineConnector({
+  type: 'file',
+  kind: 'exporter',
+  schema: fileOptionsSchema,
+  create: (config, deps) => new FileExporter(config, deps),
+});
+
+export { FileExporter } from './exporter.js';
+export { fileOptionsSchema, type FileOptions, type FileOptionsInput } from './schema.js';
+export { insertPartSuffix } from './paths.js';
+export { parseByteSize } from './bytes.js';
