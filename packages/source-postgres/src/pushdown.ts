@@ -67,8 +67,8 @@ function orderSafe(text: string): boolean {
   return !/[\uD800-\uFFFF]/.test(text);
 }
 
-const TIME_PARAM_LOW = Date.UTC(1000, 0, 1);
-const TIME_PARAM_HIGH = Date.UTC(9999, 11, 31);
+const TIME_PARAM_LOW = Date.parse('0001-01-01T00:00:00Z');
+const TIME_PARAM_HIGH = Date.parse('9999-12-30T00:00:00Z');
 
 /**
  * Translates the rules' OR-tree into a WHERE over the wrapped query

@@ -40,22 +40,22 @@ export interface View {
 /** The whole leaf is false (unconvertible) or unknown for every non-null value. */
 export type ViewResult = View | 'false' | 'NULL';
 
-// A loosened NUMBER_TEXT_PATTERN (core's rules/coerce.ts): any leading or
-// trailing character that is no digit, sign, dot or exponent stands in for
-// JavaScript whitespace, so text that fails it is certainly no number.
-const MAYBE_NUMBER = `'^[^0-9.+-]*[-+]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][-+]?[0-9]+)?[^0-9.eE+-]*$'`;
+// A loosened NUMBER_TEXT_PATTERN (core's rules/coerce.ts): any character
+// outside printable ASCII stands in for JavaScript whitespace around the
+// literal, so text that fails it is certainly no number.
+const MAYBE_NUMBER = `'^[^!-~]*[-+]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][-+]?[0-9]+)?[^!-~]*$'`;
 // Plain decimal / scientific literals with ASCII blanks around; the exponent
 // stays within what PostgreSQL's numeric input accepts.
 const SAFE_NUMBER = `'^[ \\t\\n\\r]*[-+]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][-+]?[0-9]{1,3})?[ \\t\\n\\r]*$'`;
 // core's TIME_TEXT_PATTERN: text failing it is certainly no time.
 const MAYBE_TIME = `'^[0-9]{4}-[0-9]{2}-[0-9]{2}([Tt ][0-9]{2}:[0-9]{2}(:[0-9]{2}([.][0-9]{1,9})?)?([Zz]|[-+][0-9]{2}(:?[0-9]{2})?)?)?$'`;
-// The part of it PostgreSQL parses identically: years 1000-9999, valid field ranges.
-const SAFE_TIME = `'^[1-9][0-9]{3}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])([Tt ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.][0-9]{1,9})?)?([Zz]|[-+]([01][0-9]|2[0-3])(:?[0-5][0-9])?)?)?$'`;
+// The part of it PostgreSQL parses identically: years 1-9999, valid field ranges.
+const SAFE_TIME = `'^(000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])([Tt ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.][0-9]{1,9})?)?([Zz]|[-+]([01][0-9]|2[0-3])(:?[0-5][0-9])?)?)?$'`;
 const HAS_OFFSET = `'[Tt ].*([Zz]|[-+][0-9]{2}(:?[0-9]{2})?)$'`;
 // Beyond these magnitudes float8 conversion overflows or underflows (an error in SQL, ±Infinity or 0 in JS).
 const FLOAT_MAX = '1.7976931348623157e308';
 const FLOAT_TINY = '1e-300';
-const TIME_LOW = `'1000-01-01T00:00:00Z'`;
+const TIME_LOW = `'0001-01-01T00:00:00Z'`;
 const TIME_HIGH = `'9999-12-31T00:00:00Z'`;
 
 function decimalToFloat(n: string): View {
@@ -129,7 +129,7 @@ export function viewOf(kind: ColumnKind, e: string, type: ViewType): ViewResult 
           };
         case 'date':
           return {
-            guards: [[`NOT isfinite(${e})`, 'false'], [`${e} < '1000-01-01'::date OR ${e} >= '9999-12-31'::date`, 'NULL']],
+            guards: [[`NOT isfinite(${e})`, 'false'], [`${e} < '0001-01-01'::date OR ${e} >= '9999-12-31'::date`, 'NULL']],
             value: `${e}::timestamp AT TIME ZONE 'UTC'`,
           };
         case 'text':
@@ -174,7 +174,7 @@ export function viewOf(kind: ColumnKind, e: string, type: ViewType): ViewResult 
         case 'json_boolean':
           return { guards: [], value: `(${e})::boolean` };
         case 'text':
-          return { guards: [[`lower(${e}) NOT IN ('true', 'false')`, 'false']], value: `lower(${e}) = 'true'` };
+          return { guards: [[`lower(${e}) NOT IN ('true', 'false')`, 'false']], value: `(lower(${e}) = 'true')` };
         case 'json':
           return 'NULL';
         default:
