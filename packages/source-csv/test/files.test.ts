@@ -1,0 +1,67 @@
+import { chmod } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeSource, readAll, tempDir } from './helpers.js';
+
+let tmp: Awaited<ReturnType<typeof tempDir>>;
+beforeAll(async () => {
+  tmp = await tempDir();
+  await tmp.write('data/2024/b.csv', 'id\nb1\nb2\n');
+  await tmp.write('data/2024/a.csv', 'id\na1\n');
+  await tmp.write('data/2023/z.csv', 'id\nz1\n');
+  await tmp.write('data/top.csv', 'id\ntop\n');
+  await tmp.write('data/notes.txt', 'not csv');
+  await tmp.write('data/.hidden/h.csv', 'id\nhidden\n');
+});
+afterAll(() => tmp.cleanup());
+
+describe('local files', () => {
+  it('reads a glob of files in sorted order, relative to baseDir', async () => {
+    const source = makeSource({ path: 'data/*/?.csv', source_field: 'from' }, tmp.dir);
+    const { records } = await readAll(source);
+    expect(records).toEqual([
+      { id: 'z1', from: 'data/2023/z.csv:2' },
+      { id: 'a1', from: 'data/2024/a.csv:2' },
+      { id: 'b1', from: 'data/2024/b.csv:2' },
+      { id: 'b2', from: 'data/2024/b.csv:3' },
+    ]);
+  });
+
+  it('** matches any depth, hidden directories excluded', async () => {
+    const { records } = await readAll(makeSource({ path: 'data/**/*.csv' }, tmp.dir));
+    expect(records.map((r) => r.id)).toEqual(['z1', 'a1', 'b1', 'b2', 'top']);
+  });
+
+  it('a missing file fails, naming the path', async () => {
+    const source = makeSource({ path: 'nope.csv' }, tmp.dir);
+    await expect(readAll(source)).rejects.toThrow('datasources.readings: path: file "nope.csv" does not exist');
+    await expect(source.check(new AbortController().signal)).rejects.toThrow(/nope\.csv" does not exist/);
+  });
+
+  it('check() passes for readable files and fails for a glob without matches', async () => {
+    await makeSource({ path: 'data/**/*.csv' }, tmp.dir).check(new AbortController().signal);
+    await expect(makeSource({ path: 'data/*.tsv' }, tmp.dir).check(new AbortController().signal)).rejects.toThrow(/no file matches "data\/\*\.tsv"/);
+  });
+
+  it.skipIf(process.getuid?.() === 0)('an unreadable file fails check()', async () => {
+    const file = await tmp.write('locked.csv', 'a\n1\n');
+    await chmod(file, 0o000);
+    await expect(makeSource({ path: 'locked.csv' }, tmp.dir).check(new AbortController().signal)).rejects.toThrow(/not readable/);
+  });
+
+  it('close() is idempotent', async () => {
+    const source = makeSource({ path: 'data/top.csv' }, tmp.dir);
+    await source.close();
+    await source.close();
+  });
+});
+
+describe('options', () => {
+  it('needs exactly one of path and url, and columns without a header', async () => {
+    expect(() => makeSource({}, tmp.dir)).toThrow(/exactly one of `path` or `url`/);
+    expect(() => makeSource({ path: 'a.csv', url: 'http://127.0.0.1/a.csv' }, tmp.dir)).toThrow(/exactly one/);
+    expect(() => makeSource({ path: 'a.csv', header: false }, tmp.dir)).toThrow(/needs `columns/);
+    expect(() => makeSource({ path: 'a.csv', delimiter: ';;' }, tmp.dir)).toThrow(/exactly one character/);
+    expect(() => makeSource({ path: 'a.csv', colums: ['x'] }, tmp.dir)).toThrow();
+    expect(() => makeSource({ path: 'a.csv', encoding: 'klingon' }, tmp.dir)).toThrow(/encoding "klingon" is not supported/);
+  });
+});
