@@ -52,7 +52,7 @@ const parquetOptionsSchema = z
       .number()
       .int()
       .positive()
-      .default(32 * 1024 * 1024)
+      .default(16 * 1024 * 1024)
       .describe(
         'Also close a row group once its buffered values reach about this many bytes, so wide or text-heavy records stay bounded',
       ),
