@@ -61,8 +61,18 @@ export const redisExporterSchema = z
       .enum(['fields', 'json'])
       .default('fields')
       .describe('stream: one entry field per record field (like a hash), or a single "data" field holding the JSON record (or value_field).'),
-    batch_size: z.int().positive().max(100_000).default(1000).describe('Records per pipelined round trip.'),
-    max_in_flight: z.int().min(1).max(64).default(4).describe('Round trips of one batch sent before the first reply is awaited.'),
+    batch_size: z
+      .int()
+      .positive()
+      .max(100_000)
+      .default(250)
+      .describe('Records per round trip (one atomic script call; per key in a cluster). A batch from core is split into such chunks.'),
+    max_in_flight: z
+      .int()
+      .min(1)
+      .max(64)
+      .default(4)
+      .describe('Chunks of one batch on the wire at once, so encoding the next overlaps the server running the previous.'),
   })
   .superRefine((value, ctx) => {
     if (value.sentinels && !value.name) ctx.addIssue({ code: 'custom', path: ['name'], message: 'sentinels need the master group name' });
