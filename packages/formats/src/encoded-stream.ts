@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
 import type { DataRecord, RejectedRecord } from '@sluice/core';
@@ -7,6 +6,8 @@ import type { EncodedStream, EncodedStreamOptions, RecordEncoder } from './types
 /**
  * Binds an encoder to a Node writable: each batch is encoded and written,
  * waiting for `drain` when the sink is full, optionally through gzip.
+ * An error or early close of `out` (or of the gzip stage) rejects the pending
+ * and every later call, so a dead sink never leaves a write hanging.
  *
  * @example
  * const stream = createEncodedStream(createEncoder('ndjson'), fs.createWriteStream('out.ndjson.gz'), { gzip: true });
@@ -24,25 +25,43 @@ export function createEncodedStream(
   const gzip = opts.gzip ? createGzip() : undefined;
   const sink: NodeJS.WritableStream = gzip ?? out;
   let failure: Error | undefined;
+  let rejectWait: ((error: Error) => void) | undefined;
+  let bytesWritten = 0;
+  let ended = false;
+
   const fail = (error: Error): void => {
     failure ??= error;
+    rejectWait?.(failure);
   };
   out.on('error', fail);
+  out.on('close', () => {
+    if (!(out as { writableFinished?: boolean }).writableFinished) fail(new Error('the output closed before the encoded stream ended'));
+  });
   if (gzip) {
     gzip.on('error', fail);
     gzip.pipe(out);
   }
-  let bytesWritten = 0;
-  let ended = false;
+
+  function drained(): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const onDrain = (): void => {
+        rejectWait = undefined;
+        resolve();
+      };
+      sink.once('drain', onDrain);
+      rejectWait = (error) => {
+        sink.off('drain', onDrain);
+        rejectWait = undefined;
+        reject(error);
+      };
+    });
+  }
 
   async function push(bytes: Uint8Array): Promise<void> {
     if (failure) throw failure;
     if (bytes.length === 0) return;
     bytesWritten += bytes.length;
-    if (sink.write(bytes)) return;
-    // Settles on drain, or rejects on the first 'error' (events.once does that).
-    await once(sink as unknown as NodeJS.EventEmitter, 'drain');
-    if (failure) throw failure;
+    if (!sink.write(bytes)) await drained();
   }
 
   return {
@@ -58,9 +77,14 @@ export function createEncodedStream(
     async end(): Promise<void> {
       if (ended) return;
       ended = true;
-      await push(encoder.end());
-      sink.end();
-      await finished(out as NodeJS.WritableStream);
+      try {
+        await push(encoder.end());
+        sink.end();
+        await finished(out);
+      } catch (error) {
+        gzip?.destroy();
+        throw failure ?? error;
+      }
       if (failure) throw failure;
     },
   };

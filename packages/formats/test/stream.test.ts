@@ -1,5 +1,6 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createWriteStream } from 'node:fs';
+import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -74,6 +75,32 @@ describe('createEncodedStream', () => {
     const bytes = await readFile(path);
     expect(stream.bytesWritten).toBe(bytes.length);
     expect(await readParquet(bytes)).toHaveLength(250);
+  });
+
+  it('rejects instead of hanging when the output dies behind gzip', async () => {
+    const out = new Writable({
+      highWaterMark: 1,
+      write(_chunk, _enc, cb) {
+        setImmediate(() => cb(new Error('connection reset')));
+      },
+    });
+    const stream = createEncodedStream(createEncoder('ndjson'), out, { gzip: true });
+    const big = Array.from({ length: 2_000 }, (_, i) => ({ i, text: `${i}`.repeat(50) + Math.random() }));
+    await expect(
+      (async () => {
+        for (let i = 0; i < 50; i++) await stream.write(big);
+      })(),
+    ).rejects.toThrow('connection reset');
+    await expect(stream.end()).rejects.toThrow('connection reset');
+  });
+
+  it('rejects when the output is destroyed without an error', async () => {
+    const out = new Writable({ highWaterMark: 1, write: (_c, _e, cb) => setTimeout(cb, 5) });
+    const stream = createEncodedStream(createEncoder('csv'), out);
+    await stream.write([{ a: 1 }]);
+    out.destroy();
+    await once(out, 'close');
+    await expect(stream.write([{ a: 2 }])).rejects.toThrow(/closed before/);
   });
 
   it('rejects when the sink fails, and end() twice is harmless', async () => {
