@@ -22,6 +22,9 @@ export interface PgPoolClient {
   query(text: string, values?: readonly unknown[]): Promise<PgResult>;
   query<T extends PgCopyStream>(submittable: T): T;
   release(destroy?: boolean | Error): void;
+  /** A checked-out client reports a dropped connection as an `error` event; unheard, it would crash the process. */
+  on?(event: 'error', listener: (error: Error) => void): unknown;
+  removeListener?(event: 'error', listener: (error: Error) => void): unknown;
 }
 
 export interface PgPool {

@@ -45,11 +45,22 @@ export class PostgresExporter implements Exporter {
   }
 
   async #connect(): Promise<PgPoolClient> {
+    let client: PgPoolClient;
     try {
-      return await this.#getPool().connect();
+      client = await this.#getPool().connect();
     } catch (error) {
       throw toConnectorError(error, this.#deps.path, 'cannot connect to PostgreSQL');
     }
+    // A checked-out client reports a dropped connection as an `error` event (the
+    // running query rejects on its own); unheard, the event would crash the process.
+    const onError = (error: Error): void => this.#deps.logger.debug({ err: error.message }, 'PostgreSQL connection error');
+    client.on?.('error', onError);
+    const release = client.release.bind(client);
+    client.release = (destroy?: boolean | Error) => {
+      client.removeListener?.('error', onError);
+      release(destroy);
+    };
+    return client;
   }
 
   /** The table's columns, creating the table from `sample` when allowed. */

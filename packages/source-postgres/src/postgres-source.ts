@@ -47,6 +47,21 @@ function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   });
 }
 
+/**
+ * Listens for `error` events while a client is checked out (the query that
+ * was running rejects on its own) and stops listening on release.
+ */
+function watchClient(client: PgPoolClient, logger: Logger): PgPoolClient {
+  const onError = (error: Error): void => logger.debug({ err: error.message }, 'PostgreSQL connection error');
+  client.on?.('error', onError);
+  const release = client.release.bind(client);
+  client.release = (destroy?: boolean | Error) => {
+    client.removeListener?.('error', onError);
+    release(destroy);
+  };
+  return client;
+}
+
 /** Streams a query's rows through a server-side cursor, with rules pushed into SQL. */
 export class PostgresSource implements Source {
   readonly #config: SourceConfig;
@@ -80,7 +95,8 @@ export class PostgresSource implements Source {
       () => undefined,
     );
     try {
-      return await abortable(pending, signal);
+      const client = await abortable(pending, signal);
+      return watchClient(client, this.#deps.logger);
     } catch (error) {
       if (signal.aborted) throw abortError(signal);
       throw toConnectorError(error, this.#deps.path, 'cannot connect to PostgreSQL');

@@ -151,12 +151,15 @@ export function viewOf(kind: ColumnKind, e: string, type: ViewType): ViewResult 
         case 'json_boolean':
           return { guards: [], value: `${e}::text` };
         case 'float8':
-        case 'float4':
-          // JavaScript and PostgreSQL print exponents, zero signs and huge or tiny values differently.
+        case 'float4': {
+          // JavaScript and PostgreSQL print exponents, zero signs and huge or tiny values differently
+          // (PostgreSQL switches to exponents from 1e15 for float8, from 1e6 for real).
+          const huge = kind === 'float8' ? '1e15' : '1e6';
           return {
-            guards: [[`${NON_FINITE_FLOAT(`${e}::float8`)} OR ${e} = 0 OR abs(${e}) >= 1e15 OR abs(${e}) < 1e-4`, 'NULL']],
+            guards: [[`${NON_FINITE_FLOAT(`${e}::float8`)} OR ${e} = 0 OR abs(${e}) >= ${huge} OR abs(${e}) < 1e-4`, 'NULL']],
             value: `${e}::text`,
           };
+        }
         case 'timestamptz':
         case 'timestamp':
           // A Date is no string; ±infinity reach JS as Infinity or 'infinity', which are.
