@@ -161,7 +161,13 @@ export class ParquetEncoder implements RecordEncoder {
   #flushGroup(): Uint8Array {
     const writer = this.#openWriter();
     const columns = this.#columns as ParquetColumn[];
-    const columnData = columns.map((c, i) => ({ name: c.name, data: this.#cells[i] as unknown[] }));
+    // JSON text has no useful order and the writer would truncate its bounds
+    // into invalid JSON: no min/max for json columns.
+    const columnData = columns.map((c, i) => ({
+      name: c.name,
+      data: this.#cells[i] as unknown[],
+      statistics: c.type !== 'json',
+    }));
     // The sink is synchronous (no flush hook), so write() returns no promise.
     void writer.write({ columnData: columnData as ColumnSources, rowGroupSize: this.#buffered });
     this.#cells = columns.map(() => []);

@@ -28,6 +28,10 @@ describe('parquet', () => {
     });
     expect(meta.schema.find((e) => e.name === 'at')?.logical_type).toEqual({ type: 'TIMESTAMP', isAdjustedToUTC: true, unit: 'MILLIS' });
     expect(meta.schema.find((e) => e.name === 'nested')?.logical_type).toEqual({ type: 'JSON' });
+    const chunks = meta.row_groups[0]?.columns ?? [];
+    expect(chunks[6]?.meta_data?.path_in_schema).toEqual(['nested']);
+    expect(chunks[6]?.meta_data?.statistics).toBeUndefined();
+    expect(chunks[0]?.meta_data?.statistics?.max_value).toBe(1);
     expect(await readParquet(bytes)).toEqual([
       { id: 1, value: 12.25, name: 'héllo ✓ 😀', ok: true, at: when, big: 2n ** 62n, nested: { a: [1, 'x'], b: null }, none: null },
       { id: -3, value: 0, name: '', ok: false, at: null, big: -5n, nested: [1, 2], none: null },
