@@ -1,0 +1,212 @@
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConnectorError } from '@sluice/core';
+import type { DataRecord, Exporter } from '@sluice/core';
+import { createTestDatabase, describeExporterConformance, flatConformanceRecords, makeExportRun, uniqueName, type TestDatabase } from '@sluice/testkit';
+import postgres from '../src/index.js';
+import { clusterUnavailable, startThrowawayCluster, testDeps } from './helpers.js';
+
+const create = (options: Record<string, unknown>, deps = testDeps()): Exporter => postgres.create(postgres.schema.parse(options), deps);
+const signal = new AbortController().signal;
+
+let db: TestDatabase;
+let pool: pg.Pool;
+
+beforeAll(async () => {
+  db = await createTestDatabase('export_pg');
+  pool = new pg.Pool({ connectionString: db.url, max: 2 });
+});
+afterAll(async () => {
+  await pool?.end();
+  await db?.drop();
+});
+
+async function rows(sql: string): Promise<Record<string, unknown>[]> {
+  return (await pool.query(sql)).rows;
+}
+
+describe('schema', () => {
+  it('requires conflict_columns for upsert', () => {
+    expect(postgres.schema.safeParse({ table: 't', mode: 'upsert' }).success).toBe(false);
+    expect(postgres.schema.safeParse({ table: 't', mode: 'upsert', conflict_columns: ['id'] }).success).toBe(true);
+    expect(postgres.schema.safeParse({ table: 't', tabel: 'x' }).success).toBe(false);
+  });
+});
+
+describe('insert with COPY', () => {
+  it('writes every type faithfully, into a schema-qualified table with odd names', async () => {
+    await pool.query(`CREATE SCHEMA "Odd.Schema"; CREATE TABLE "Odd.Schema"."my table" (
+      id int PRIMARY KEY, "Value" numeric, note text, at timestamptz, local timestamp, tags text[], doc jsonb, ok boolean, raw bytea)`);
+    const exporter = create({ url: db.url, table: '"Odd.Schema"."my table"', columns: { id: 'id', value: 'Value', note: 'note', at: 'at', local: 'local', tags: 'tags', doc: 'doc', ok: 'ok', raw: 'raw' } });
+    const session = await exporter.open(makeExportRun());
+    const at = new Date('2024-05-06T07:08:09.123Z');
+    const result = await session.write(
+      [
+        { id: 1, value: '12345678901234567890.5', note: 'tab\there\nnewline \\ back "quote"', at, local: at, tags: ['a', 'b"c', null], doc: { x: [1, 'two'], y: null }, ok: true, raw: Buffer.from([0, 255]) },
+        { id: 2, value: 1.25, note: null, at: '2024-01-01T00:00:00Z', local: null, tags: [], doc: 'just a string', ok: false, raw: null, ignored: 'x' },
+      ],
+      signal,
+    );
+    await session.end(signal);
+    await exporter.close?.();
+    expect(result).toEqual({});
+    const back = await rows(`SELECT id, "Value"::text AS value, note, at, local::text AS local, tags, doc, ok, raw FROM "Odd.Schema"."my table" ORDER BY id`);
+    expect(back).toEqual([
+      { id: 1, value: '12345678901234567890.5', note: 'tab\there\nnewline \\ back "quote"', at, local: '2024-05-06 07:08:09.123', tags: ['a', 'b"c', null], doc: { x: [1, 'two'], y: null }, ok: true, raw: Buffer.from([0, 255]) },
+      { id: 2, value: '1.25', note: null, at: new Date('2024-01-01T00:00:00Z'), local: null, tags: [], doc: 'just a string', ok: false, raw: null },
+    ]);
+  });
+
+  it('a batch with a duplicate key and a bad value: the good rows land, the bad ones are rejected with the server error', async () => {
+    await pool.query('CREATE TABLE readings (id int PRIMARY KEY, value int NOT NULL, label text)');
+    await pool.query("INSERT INTO readings VALUES (100, 1, 'existing')");
+    const exporter = create({ url: db.url, table: 'readings' });
+    const session = await exporter.open(makeExportRun());
+    const batch: DataRecord[] = [];
+    for (let id = 1; id <= 40; id++) batch.push({ id, value: id * 10, label: `r${id}` });
+    batch[9] = { id: 5, value: 1, label: 'duplicate of 5' };
+    batch[20] = { id: 21, value: 'not a number', label: 'bad value' };
+    batch[30] = { id: 100, value: 3, label: 'clashes with an existing row' };
+    batch[35] = { id: 36, value: null, label: 'null in a NOT NULL column' };
+    const result = await session.write(batch, signal);
+    await exporter.close?.();
+    const rejected = result?.rejected ?? [];
+    expect(rejected.map((r) => r.record.label)).toEqual(['duplicate of 5', 'bad value', 'clashes with an existing row', 'null in a NOT NULL column']);
+    expect(rejected[0]!.error.message).toContain('duplicate key value violates unique constraint "readings_pkey"');
+    expect(rejected[0]!.error.message).toContain('Key (id)=(5) already exists');
+    expect(rejected[1]!.error.message).toContain('invalid input syntax for type integer: "not a number"');
+    expect(rejected[3]!.error.message).toContain('violates not-null constraint');
+    const count = await rows('SELECT count(*)::int AS n FROM readings');
+    expect(count[0]!.n).toBe(1 + 36);
+    const good = await rows('SELECT id FROM readings WHERE id <> 100 ORDER BY id');
+    expect(good.map((r) => r.id)).toEqual(batch.filter((_, i) => ![9, 20, 30, 35].includes(i)).map((r) => r.id).sort((a, b) => (a as number) - (b as number)));
+  });
+
+  it('fails clearly when the table does not exist', async () => {
+    const exporter = create({ url: db.url, table: 'nope' });
+    const session = await exporter.open(makeExportRun());
+    const error = (await session.write([{ id: 1 }], signal).catch((e: unknown) => e)) as ConnectorError;
+    expect(error).toBeInstanceOf(ConnectorError);
+    expect(error.message).toBe('export_targets.db: table nope does not exist (set create_table: true to create it)');
+    expect(error.retryable).toBe(false);
+    await expect(exporter.check!(signal)).rejects.toThrow('does not exist');
+    await exporter.close?.();
+  });
+
+  it('create_table creates the table from the first batch', async () => {
+    const exporter = create({ url: db.url, table: 'created', create_table: true });
+    const session = await exporter.open(makeExportRun());
+    await session.write([{ id: 1, value: 2.5, name: 'a', at: new Date('2024-01-01T00:00:00Z'), ok: true, doc: { a: 1 }, nothing: null }], signal);
+    await session.write([{ id: 2, value: 3, name: 'b', at: new Date('2024-01-02T00:00:00Z'), ok: false, doc: [1], nothing: null }], signal);
+    await exporter.close?.();
+    const types = await rows(`SELECT column_name AS c, data_type AS t FROM information_schema.columns WHERE table_name = 'created' ORDER BY ordinal_position`);
+    expect(types).toEqual([
+      { c: 'id', t: 'bigint' },
+      { c: 'value', t: 'double precision' },
+      { c: 'name', t: 'text' },
+      { c: 'at', t: 'timestamp with time zone' },
+      { c: 'ok', t: 'boolean' },
+      { c: 'doc', t: 'jsonb' },
+      { c: 'nothing', t: 'text' },
+    ]);
+    expect((await rows('SELECT count(*)::int AS n FROM created'))[0]!.n).toBe(2);
+  });
+});
+
+describe('upsert', () => {
+  it('re-running produces no duplicates; within a batch the last record per key wins', async () => {
+    const exporter = create({ url: db.url, table: 'latest', mode: 'upsert', conflict_columns: ['sensor'], create_table: true });
+    const batch = [
+      { sensor: 's1', value: 1 },
+      { sensor: 's2', value: 2 },
+      { sensor: 's1', value: 3 },
+    ];
+    for (let run = 0; run < 3; run++) {
+      const session = await exporter.open(makeExportRun());
+      expect(await session.write(batch, signal)).toEqual({});
+      await session.end(signal);
+    }
+    const session = await exporter.open(makeExportRun());
+    await session.write([{ sensor: 's2', value: 20 }, { sensor: 's3', value: 'bad' }, { sensor: 's4', value: 4 }], signal).then((result) => {
+      expect(result?.rejected?.map((r) => r.record.sensor)).toEqual(['s3']);
+    });
+    await exporter.close?.();
+    expect(await rows('SELECT sensor, value::int AS value FROM latest ORDER BY sensor')).toEqual([
+      { sensor: 's1', value: 3 },
+      { sensor: 's2', value: 20 },
+      { sensor: 's4', value: 4 },
+    ]);
+  });
+
+  it('update_columns: [] keeps existing rows', async () => {
+    await pool.query('CREATE TABLE keep (id int PRIMARY KEY, v text)');
+    const exporter = create({ url: db.url, table: 'keep', mode: 'upsert', conflict_columns: ['id'], update_columns: [] });
+    const session = await exporter.open(makeExportRun());
+    await session.write([{ id: 1, v: 'first' }], signal);
+    await session.write([{ id: 1, v: 'second' }, { id: 2, v: 'new' }], signal);
+    await exporter.close?.();
+    expect(await rows('SELECT * FROM keep ORDER BY id')).toEqual([
+      { id: 1, v: 'first' },
+      { id: 2, v: 'new' },
+    ]);
+  });
+});
+
+describe('connection failures', () => {
+  it('an unreachable server is a retryable error', async () => {
+    const exporter = create({ host: '127.0.0.1', port: 1, table: 't', connect_timeout: '2s' });
+    const session = await exporter.open(makeExportRun());
+    const error = (await session.write([{ id: 1 }], signal).catch((e: unknown) => e)) as ConnectorError;
+    expect(error).toBeInstanceOf(ConnectorError);
+    expect(error.retryable).toBe(true);
+    await exporter.close?.();
+  });
+
+  const unavailable = clusterUnavailable();
+  it.skipIf(unavailable !== undefined)(`PostgreSQL restarted mid-run: the batch fails retryably, nothing lands twice${unavailable ? ` (skipped: ${unavailable})` : ''}`, async () => {
+    const cluster = await startThrowawayCluster();
+    try {
+      const exporter = create({ url: cluster.url, table: 'events', create_table: true, mode: 'upsert', conflict_columns: ['id'] });
+      const session = await exporter.open(makeExportRun());
+      const batches = [0, 1, 2, 3].map((b) => Array.from({ length: 500 }, (_, i) => ({ id: b * 500 + i, v: `b${b}` })));
+      await session.write(batches[0]!, signal);
+      cluster.stop();
+      const error = (await session.write(batches[1]!, signal).catch((e: unknown) => e)) as ConnectorError;
+      expect(error).toBeInstanceOf(ConnectorError);
+      expect(error.retryable).toBe(true);
+      cluster.start();
+      // What core's retry does: write the failed batch again, then carry on.
+      await session.write(batches[1]!, signal);
+      await session.write(batches[2]!, signal);
+      await session.write(batches[3]!, signal);
+      await session.end(signal);
+      await exporter.close?.();
+      const client = new pg.Client({ connectionString: cluster.url });
+      await client.connect();
+      const { rows: counted } = await client.query('SELECT count(*)::int AS n, count(DISTINCT id)::int AS d FROM events');
+      await client.end();
+      expect(counted[0]).toEqual({ n: 2000, d: 2000 });
+    } finally {
+      cluster.destroy();
+    }
+  });
+});
+
+describeExporterConformance('postgresql', {
+  records: flatConformanceRecords,
+  isolatesRuns: false,
+  async setup() {
+    const table = uniqueName('conf');
+    await pool.query(`CREATE TABLE ${table} (id int, int_value bigint, float_value float8, text text, flag boolean, maybe_null text, created_at timestamptz)`);
+    const exporter = create({ url: db.url, table });
+    return {
+      exporter,
+      async readBack() {
+        return (await pool.query(`SELECT * FROM ${table}`)).rows.map((r) => ({ ...r, int_value: Number(r.int_value) }));
+      },
+      async teardown() {
+        await exporter.close?.();
+      },
+    };
+  },
+});
