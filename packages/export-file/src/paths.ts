@@ -38,6 +38,8 @@ export class PathPlan {
     readonly baseDir: string,
   ) {
     this.template = compileTemplate(source);
+    const unknown = this.template.placeholders.filter((name) => !PATH_PLACEHOLDERS.includes(name));
+    if (unknown.length > 0) throw new Error(`path "${source}": unknown placeholder {${unknown.join('}, {')}}`);
     this.hasPart = this.template.placeholders.includes('part');
     this.runUnique = this.template.placeholders.some((name) => RUN_UNIQUE.includes(name));
     const firstBrace = source.search(/\{(?!\{)/);

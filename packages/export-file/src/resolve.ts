@@ -1,4 +1,4 @@
-import type { ConnectorDeps } from '@sluice/core';
+import { ConnectorError, type ConnectorDeps } from '@sluice/core';
 import { formatFromPath, type EncoderOptions, type FormatName } from '@sluice/formats';
 import { parseByteSize } from './bytes.js';
 import { PathPlan } from './paths.js';
@@ -22,9 +22,14 @@ export interface ResolvedFileOptions {
 
 /** Settles the defaults that depend on other options (format from the extension, if_exists from the template). */
 export function resolveFileOptions(options: FileOptions, deps: Pick<ConnectorDeps, 'baseDir' | 'path'>): ResolvedFileOptions {
-  const plan = new PathPlan(options.path, deps.baseDir);
+  let plan: PathPlan;
+  try {
+    plan = new PathPlan(options.path, deps.baseDir);
+  } catch (error) {
+    throw new ConnectorError((error as Error).message, { where: `${deps.path}.path`, cause: error });
+  }
   const format = options.format ?? formatFromPath(options.path);
-  if (!format) throw new Error(`${deps.path}.format: cannot tell the format from "${options.path}"`);
+  if (!format) throw new ConnectorError(`cannot tell the format from "${options.path}"`, { where: `${deps.path}.format` });
   return {
     plan,
     format,

@@ -96,7 +96,12 @@ export class FileSession implements ExportSession {
   }
 
   private async startPart(): Promise<PartFile> {
-    const finalPath = this.options.plan.render(this.run, this.parts.length);
+    let finalPath: string;
+    try {
+      finalPath = this.options.plan.render(this.run, this.parts.length);
+    } catch (error) {
+      throw new ConnectorError((error as Error).message, { where: this.options.where, cause: error });
+    }
     if (this.options.ifExists === 'error') await this.assertAbsent(finalPath);
     const part = await this.guard('create', finalPath, () =>
       PartFile.create({

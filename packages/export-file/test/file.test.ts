@@ -306,3 +306,13 @@ describe('write_empty', () => {
     expect(await readRecords(join(base.dir, 'out/conformance_rule.parquet'))).toEqual([]);
   });
 });
+
+describe('create() without schema validation', () => {
+  it('still refuses a bad template, naming the option', async () => {
+    const { FileExporter } = await import('../src/index.js');
+    const config = { ...file.schema.parse({ path: 'out/x.csv' }), path: 'out/{nope}.csv' };
+    expect(() => new FileExporter(config, { baseDir: base.dir, path: 'export_targets.archive' })).toThrow(
+      'export_targets.archive.path: path "out/{nope}.csv": unknown placeholder {nope}',
+    );
+  });
+});
