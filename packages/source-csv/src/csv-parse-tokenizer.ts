@@ -51,7 +51,8 @@ export class CsvParseTokenizer implements Tokenizer {
     private readonly dialect: CsvParseDialect,
   ) {
     const options: Options = {
-      bom: true,
+      // decodeText already dropped the BOM; a second one is data.
+      bom: false,
       delimiter: dialect.delimiter,
       quote: dialect.quote,
       escape: dialect.escape,

@@ -177,7 +177,7 @@ export class FastTokenizer implements Tokenizer {
     for (;;) {
       if (p >= len) {
         if (!final) return -1;
-        if (quoting) return this.finish(buf, start, len, len, fields, 'unclosed_quote');
+        if (quoting) return this.finish(buf, start, len, len, fields, error ?? 'unclosed_quote');
         if (wasQuoting || fields.length > 0 || field.length > 0) {
           fields.push(field);
           return this.finish(buf, start, len, len, fields, error);
