@@ -1,55 +1,16 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { withRetry, type DataRecord } from '@sluice/core';
 import { makeExportRun } from '@sluice/testkit';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createExporter } from './helpers.js';
-
-/**
- * A throwaway redis-server this file may kill and restart. It keeps an
- * fsync-always AOF in a temp dir, so what was acknowledged before the kill
- * is still there after the restart and "nothing lost" can be checked.
- */
-class ThrowawayRedis {
-  child: ChildProcess | undefined;
-  constructor(
-    readonly port: number,
-    readonly dir: string,
-  ) {}
-
-  async start(): Promise<void> {
-    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--dir', this.dir];
-    this.child = spawn('redis-server', args, { stdio: 'ignore' });
-    const probe = new Redis(this.port, '127.0.0.1', { lazyConnect: true, retryStrategy: () => 50, maxRetriesPerRequest: null });
-    probe.on('error', () => undefined);
-    await probe.ping();
-    probe.disconnect();
-  }
-
-  kill(): void {
-    this.child?.kill('SIGKILL');
-    this.child = undefined;
-  }
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+import { ThrowawayRedis } from './throwaway-redis.js';
 
 let server: ThrowawayRedis;
 let reader: Redis;
 beforeAll(async () => {
-  server = new ThrowawayRedis(await freePort(), await mkdtemp(join(tmpdir(), 'sluice-redis-')));
-  await server.start();
+  server = await ThrowawayRedis.start();
   reader = new Redis(server.port, '127.0.0.1');
   reader.on('error', () => undefined);
 });
