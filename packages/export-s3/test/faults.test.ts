@@ -96,3 +96,22 @@ describe('a server that fails parts mid-upload', () => {
     await exporter.close();
   });
 });
+
+describe('streaming', () => {
+  it('uploads parts while records are still arriving: memory is bounded by parts, not by the object', async () => {
+    const exporter = createExporter(multipart('streaming', { queue_size: 1 }));
+    const run = testRun();
+    const session = await exporter.open(run);
+    const signal = new AbortController().signal;
+    const partsBefore = s3.proxy.traffic.partRequests;
+    // ~36 MB written before end(): at most (queue_size + 1) parts may wait in memory.
+    for (let round = 0; round < 3; round++) {
+      for (const batch of chunk(bigRecords(), 1000)) await session.write(batch.map((r) => ({ ...r, round })), signal);
+    }
+    expect(s3.proxy.traffic.partRequests - partsBefore).toBeGreaterThanOrEqual(4);
+    await session.end(signal);
+    expect(ids(await s3.text((session as { keys: readonly string[] }).keys[0]!))).toHaveLength(36_000);
+    expect(s3.proxy.orphans()).toEqual([]);
+    await exporter.close();
+  });
+});

@@ -25,7 +25,7 @@ describe('options schema', () => {
       request_checksums: 'when_supported',
       check_write: false,
     });
-    expect(options.parquet.row_group_size).toBe(50_000);
+    expect(options.parquet.row_group_size).toBe(10_000);
   });
 
   it('describes every option and produces a JSON Schema', () => {
@@ -39,6 +39,7 @@ describe('options schema', () => {
 
   it('rejects unknown keys, unknown placeholders and rollover without {part}', () => {
     expect(issues({ bucket: 'archive', buckit: 'x' })[0]).toMatch(/buckit/);
+    expect(issues({ bucket: 'archive', parquet: { compression: 'gzip' } })[0]).toMatch(/^parquet: .*compression/);
     expect(issues({ bucket: 'archive', key_template: '{rule}/{sensor_id}.{ext}' })).toEqual([expect.stringMatching(/^key_template: unknown placeholder \{sensor_id\}/)]);
     expect(issues({ bucket: 'archive', key_template: '{rule}/{run_id}.{ext}', max_records_per_object: 10 })).toEqual([expect.stringMatching(/^key_template: must contain \{part\}/)]);
     expect(issues({ bucket: 'archive', key_template: '{rule' })).toEqual([expect.stringMatching(/^key_template: .*never closed/)]);
