@@ -117,11 +117,35 @@ class RedisSession implements ExportSession {
 
   async write(batch: readonly DataRecord[], signal: AbortSignal): Promise<WriteResult> {
     signal.throwIfAborted();
-    const { options, deps } = this.exporter;
     const rejected: RejectedRecord[] = [];
-    const chunks: Chunk[] = [];
+    const sending = this.sendChunks(batch, rejected, signal);
+    await abortable(sending, signal);
+    return rejected.length > 0 ? { rejected } : {};
+  }
+
+  /**
+   * Encodes the batch chunk by chunk and sends each chunk as soon as it is
+   * full, with up to `max_in_flight` awaiting replies, so encoding overlaps
+   * the server's work. Throws the first failure once every sent chunk settled.
+   */
+  private async sendChunks(batch: readonly DataRecord[], rejected: RejectedRecord[], signal: AbortSignal): Promise<void> {
+    const { options, deps } = this.exporter;
+    const client = this.exporter.redis();
+    const pending: Promise<void>[] = [];
+    let failure: unknown;
+    const dispatch = async (chunk: Chunk): Promise<void> => {
+      pending.push(
+        this.sendChunk(client, chunk).then(
+          (failures) => this.settle(chunk, failures, rejected),
+          (error: unknown) => void (failure ??= error),
+        ),
+      );
+      if (pending.length >= options.max_in_flight) await pending.shift();
+    };
+
     let chunk: Chunk = { records: [], keys: [], commands: [] };
     for (const record of batch) {
+      if (failure !== undefined || signal.aborted) break;
       if (this.written?.has(record)) continue;
       this.current = record;
       const key = this.exporter.template.render(this.lookup);
@@ -134,37 +158,18 @@ class RedisSession implements ExportSession {
       chunk.keys.push(key!);
       chunk.commands.push(commands);
       if (chunk.records.length >= options.batch_size) {
-        chunks.push(chunk);
+        await dispatch(chunk);
         chunk = { records: [], keys: [], commands: [] };
       }
     }
     this.current = {};
-    if (chunk.records.length > 0) chunks.push(chunk);
-    if (chunks.length > 0) await abortable(this.send(chunks, rejected), signal);
-    return rejected.length > 0 ? { rejected } : {};
+    if (chunk.records.length > 0 && failure === undefined && !signal.aborted) await dispatch(chunk);
+    await Promise.all(pending);
+    if (failure !== undefined) throw classifyRedisError(failure, deps.path, this.exporter.endpoint, 'write');
   }
 
-  /** Sends chunks with up to `max_in_flight` awaiting replies; throws the first failure after all settled. */
-  private async send(chunks: readonly Chunk[], rejected: RejectedRecord[]): Promise<void> {
-    const client = this.exporter.redis();
-    const limit = this.exporter.options.max_in_flight;
-    const pending: Promise<void>[] = [];
-    let failure: unknown;
-    const sendOne = async (chunk: Chunk): Promise<void> => {
-      try {
-        const failures = client.isCluster ? await this.sendPerKey(client, chunk) : await runChunk(client, JSON.stringify(chunk.commands));
-        this.settle(chunk, failures, rejected);
-      } catch (error) {
-        failure ??= error;
-      }
-    };
-    for (const chunk of chunks) {
-      if (failure !== undefined) break;
-      pending.push(sendOne(chunk));
-      if (pending.length >= limit) await pending.shift();
-    }
-    await Promise.all(pending);
-    if (failure !== undefined) throw classifyRedisError(failure, this.exporter.deps.path, this.exporter.endpoint, 'write');
+  private sendChunk(client: RedisClientLike, chunk: Chunk): Promise<Map<number, string>> {
+    return client.isCluster ? this.sendPerKey(client, chunk) : runChunk(client, JSON.stringify(chunk.commands));
   }
 
   /** Cluster: keys of a chunk live on different nodes, so each record is its own (auto-pipelined) call. */
