@@ -1,4 +1,4 @@
-import { defineConnector } from '@sluice/core';
+import { defineConnector, type ConnectorDefinition } from '@sluice/core';
 import { FileExporter } from './exporter.js';
 import { fileOptionsSchema } from './schema.js';
 
@@ -13,12 +13,14 @@ import { fileOptionsSchema } from './schema.js';
  * //     type: file
  * //     path: out/{rule}/{date}/{run_id}.parquet
  */
-export default defineConnector({
+const file: ConnectorDefinition<typeof fileOptionsSchema, 'exporter'> = defineConnector({
   type: 'file',
   kind: 'exporter',
   schema: fileOptionsSchema,
   create: (config, deps) => new FileExporter(config, deps),
 });
+// Annotated so the published types name the schema, not zod's internals.
+export default file;
 
 export { FileExporter } from './exporter.js';
 export { fileOptionsSchema, type FileOptions, type FileOptionsInput } from './schema.js';
