@@ -130,6 +130,16 @@ export function describeSourceConformance(name: string, options: SourceConforman
       }
     });
 
+    it('explain() describes the plan, with and without push-down', async () => {
+      const explain = source().explain?.bind(source());
+      if (!explain) return;
+      for (const rules of [undefined, greaterThanPushdown(options.pushdownField ?? 'int_value', options.pushdownThreshold ?? 0)]) {
+        const plan = await within(Promise.resolve(explain(rules)), timeoutMs, `${name}: explain()`);
+        expect(typeof plan).toBe('string');
+        expect(plan.length).toBeGreaterThan(0);
+      }
+    });
+
     it('stops promptly when the signal is already aborted', async () => {
       const ctx = makeReadContext({ batchSize: 1 });
       ctx.abort();

@@ -1,4 +1,4 @@
-import type { DataRecord, Exporter, ExportRun, ExportSession, ReadContext, Source } from '@sluice/core';
+import type { DataRecord, Exporter, ExportRun, ExportSession, PushdownRules, ReadContext, Source } from '@sluice/core';
 
 /** The simplest correct source: an array, in order, honouring batchSize, signal and push-down. */
 export class ArraySource implements Source {
@@ -17,6 +17,10 @@ export class ArraySource implements Source {
   }
 
   async check(): Promise<void> {}
+
+  explain(rules: PushdownRules | undefined): string {
+    return rules ? `array, keeping ${rules.fields.join(", ")} candidates` : "array";
+  }
 
   async close(): Promise<void> {
     this.closed++;
