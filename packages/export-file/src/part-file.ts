@@ -37,8 +37,13 @@ export class PartFile {
     const part = new PartFile(spec);
     if (spec.mkdir) await mkdir(dirname(spec.finalPath), { recursive: true });
     part.handle = await open(part.tempPath, 'wx');
-    part.out = part.handle.createWriteStream({ flush: true });
-    part.stream = createEncodedStream(createEncoder(spec.format, spec.encoderOptions), part.out, { gzip: spec.gzip });
+    try {
+      part.out = part.handle.createWriteStream({ flush: true });
+      part.stream = createEncodedStream(createEncoder(spec.format, spec.encoderOptions), part.out, { gzip: spec.gzip });
+    } catch (error) {
+      await part.discard();
+      throw error;
+    }
     return part;
   }
 
