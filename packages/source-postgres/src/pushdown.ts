@@ -1,4 +1,5 @@
 import type { ConditionNode, LeafNode, Scalar } from '@sluice/core';
+import { OVERFLOW, roundingInterval } from './decimal-bounds.js';
 import { viewOf, type ColumnKind, type ViewType } from './sql-views.js';
 import { OID } from './type-parsers.js';
 
@@ -106,13 +107,13 @@ export function translate(node: ConditionNode, options: TranslateOptions): Trans
   }
 
   /** Builds a leaf over the non-null value `e` of `kind`, comparing in `type`. */
-  function compareLeaf(kind: ColumnKind, e: string, type: ViewType, compare: (value: string) => string | undefined): string {
+  function compareLeaf(kind: ColumnKind, e: string, type: ViewType, compare: (value: string, decimal: boolean) => string | undefined): string {
     const view = viewOf(kind, e, type);
     if (view === 'false' || view === 'NULL') return view;
     let body: string;
     if (view.value === null) body = 'false';
     else {
-      const cmp = compare(view.value);
+      const cmp = compare(view.value, view.decimal === true);
       if (cmp === undefined) return 'NULL';
       body = cmp;
     }
@@ -120,19 +121,54 @@ export function translate(node: ConditionNode, options: TranslateOptions): Trans
     return `CASE ${view.guards.map(([when, then]) => `WHEN ${when} THEN ${then}`).join(' ')} ELSE ${body} END`;
   }
 
+  /**
+   * `Number(n) <op> t` for an exact numeric n, as comparisons with the exact
+   * bounds of the decimals that round to t. NaN and ±Infinity (and values
+   * JavaScript would overflow) fail every one of them.
+   */
+  function decimalCompare(n: string, op: string, t: number): string | undefined {
+    if (!Number.isFinite(t)) return undefined;
+    const { low, high, inclusive } = roundingInterval(t);
+    const lo = param(low, 'numeric');
+    const hi = param(high, 'numeric');
+    const ovf = (sign: '' | '-') => param(`${sign}${OVERFLOW}`, 'numeric');
+    const atLeastLow = `${n} ${inclusive ? '>=' : '>'} ${lo}`;
+    const atMostHigh = `${n} ${inclusive ? '<=' : '<'} ${hi}`;
+    const aboveHigh = `${n} ${inclusive ? '>' : '>='} ${hi}`;
+    const belowLow = `${n} ${inclusive ? '<' : '<='} ${lo}`;
+    switch (op) {
+      case '>':
+        return `(${aboveHigh} AND ${n} < ${ovf('')})`;
+      case '>=':
+        return `(${atLeastLow} AND ${n} < ${ovf('')})`;
+      case '<':
+        return `(${belowLow} AND ${n} > ${ovf('-')})`;
+      case '<=':
+        return `(${atMostHigh} AND ${n} > ${ovf('-')})`;
+      case '=':
+        return `(${atLeastLow} AND ${atMostHigh})`;
+      case '<>':
+        return `((${belowLow} OR ${aboveHigh}) AND ${n} > ${ovf('-')} AND ${n} < ${ovf('')})`;
+      default:
+        return undefined;
+    }
+  }
+
   /** A leaf on a non-null value of a known kind. */
   function valueLeaf(kind: ColumnKind, e: string, leaf: LeafNode): string {
     const { op, operand } = leaf;
     const ordered = (sqlOp: string) => (scalar: Scalar) =>
-      compareLeaf(kind, e, scalar.type, (value) => {
+      compareLeaf(kind, e, scalar.type, (value, decimal) => {
         if (scalar.type === 'boolean') return undefined;
+        if (decimal && scalar.type === 'number') return decimalCompare(value, sqlOp, scalar.value);
         if (scalar.type === 'string' && (!options.utf8 || !orderSafe(scalar.value))) return undefined;
         const p = scalarParam(scalar);
         if (p === undefined) return undefined;
         return scalar.type === 'string' ? `(${value} COLLATE "C" ${sqlOp} ${p} COLLATE "C")` : `(${value} ${sqlOp} ${p})`;
       });
     const equality = (sqlOp: '=' | '<>') => (scalar: Scalar) =>
-      compareLeaf(kind, e, scalar.type, (value) => {
+      compareLeaf(kind, e, scalar.type, (value, decimal) => {
+        if (decimal && scalar.type === 'number') return decimalCompare(value, sqlOp, scalar.value);
         const p = scalarParam(scalar);
         return p === undefined ? undefined : `(${value} ${sqlOp} ${p})`;
       });
@@ -176,7 +212,17 @@ export function translate(node: ConditionNode, options: TranslateOptions): Trans
         if (low.type !== high.type || low.type === 'boolean') return 'NULL';
         if (low.type === 'string' && (!options.utf8 || !orderSafe(low.value) || !orderSafe(high.value as string))) return 'NULL';
         const collate = low.type === 'string' ? ' COLLATE "C"' : '';
-        return compareLeaf(kind, e, low.type, (value) => {
+        return compareLeaf(kind, e, low.type, (value, decimal) => {
+          if (decimal && low.type === 'number') {
+            const from = decimalCompare(value, '>=', low.value);
+            const to = decimalCompare(value, '<=', high.value as number);
+            if (from === undefined || to === undefined) return undefined;
+            if (op === 'between') return `(${from} AND ${to})`;
+            if (op !== 'not_between') return undefined;
+            const under = decimalCompare(value, '<', low.value);
+            const over = decimalCompare(value, '>', high.value as number);
+            return under === undefined || over === undefined ? undefined : `(${under} OR ${over})`;
+          }
           const lo = scalarParam(low);
           const hi = scalarParam(high);
           if (lo === undefined || hi === undefined) return undefined;

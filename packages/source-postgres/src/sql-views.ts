@@ -35,6 +35,11 @@ export interface View {
   readonly guards: readonly Guard[];
   /** SQL of the value in the view's type; null: any value left after the guards is unconvertible. */
   readonly value: string | null;
+  /**
+   * The value is an exact SQL numeric (not yet rounded to a double): compare
+   * it against the rounding interval of the threshold, see decimal-bounds.ts.
+   */
+  readonly decimal?: boolean;
 }
 
 /** The whole leaf is false (unconvertible) or unknown for every non-null value. */
@@ -52,25 +57,14 @@ const MAYBE_TIME = `'^[0-9]{4}-[0-9]{2}-[0-9]{2}([Tt ][0-9]{2}:[0-9]{2}(:[0-9]{2
 // The part of it PostgreSQL parses identically: years 1-9999, valid field ranges.
 const SAFE_TIME = `'^(000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])([Tt ]([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9]([.][0-9]{1,9})?)?([Zz]|[-+]([01][0-9]|2[0-3])(:?[0-5][0-9])?)?)?$'`;
 const HAS_OFFSET = `'[Tt ].*([Zz]|[-+][0-9]{2}(:?[0-9]{2})?)$'`;
-// Beyond these magnitudes float8 conversion overflows or underflows (an error in SQL, ±Infinity or 0 in JS).
-const FLOAT_MAX = '1.7976931348623157e308';
-const FLOAT_TINY = '1e-300';
 const TIME_LOW = `'0001-01-01T00:00:00Z'`;
 const TIME_HIGH = `'9999-12-31T00:00:00Z'`;
 
-function decimalToFloat(n: string): View {
-  return {
-    guards: [[`abs(${n}) >= ${FLOAT_MAX} OR (${n} <> 0 AND abs(${n}) < ${FLOAT_TINY})`, 'NULL']],
-    value: `${n}::float8`,
-  };
-}
-
 function textToNumber(e: string): View {
-  const n = `(${e})::numeric`;
-  const tail = decimalToFloat(n);
   return {
-    guards: [[`${e} !~ ${MAYBE_NUMBER}`, 'false'], [`NOT (${e} ~ ${SAFE_NUMBER} AND length(${e}) <= 400)`, 'NULL'], ...tail.guards],
-    value: tail.value,
+    guards: [[`${e} !~ ${MAYBE_NUMBER}`, 'false'], [`NOT (${e} ~ ${SAFE_NUMBER} AND length(${e}) <= 400)`, 'NULL']],
+    value: `(${e})::numeric`,
+    decimal: true,
   };
 }
 
@@ -96,18 +90,18 @@ export function viewOf(kind: ColumnKind, e: string, type: ViewType): ViewResult 
     case 'number':
       switch (kind) {
         case 'int':
-        case 'int8':
           return { guards: [], value: `${e}::float8` };
+        case 'int8':
+          return { guards: [], value: `${e}::numeric`, decimal: true };
         case 'float8':
           return { guards: [[NON_FINITE_FLOAT(e), 'false']], value: e };
         case 'float4':
           return { guards: [[NON_FINITE_FLOAT(`${e}::float8`), 'false']], value: `${e}::text::float8` };
-        case 'numeric': {
-          const tail = decimalToFloat(e);
-          return { guards: [[`${e} IN ('NaN'::numeric, 'Infinity'::numeric, '-Infinity'::numeric)`, 'false'], ...tail.guards], value: tail.value };
-        }
+        case 'numeric':
+          // NaN and ±Infinity fall outside every bound the comparisons use.
+          return { guards: [], value: e, decimal: true };
         case 'json_number':
-          return decimalToFloat(`(${e})::numeric`);
+          return { guards: [], value: `(${e})::numeric`, decimal: true };
         case 'text':
           return textToNumber(e);
         case 'json':

@@ -185,8 +185,10 @@ describe('push-down mirrors the rule engine', () => {
 
   // On ordinary values (the query leaves out the deliberately odd ones) push-down is exact.
   const exact: [string, LeafNode, string][] = [
-    ['number > on numeric', leaf('num', 'greater_than', { type: 'number', value: 10 }), 'NOT (num <> 0 AND abs(num) < 1e-300)'],
-    ['number > on text with numeric strings', leaf('txt', 'greater_than', { type: 'number', value: 4 }), "txt NOT IN ('1e-400')"],
+    ['number > on numeric', leaf('num', 'greater_than', { type: 'number', value: 10 }), 'true'],
+    ['number <= on numeric with tiny and huge values', leaf('num', 'less_than_or_equal', { type: 'number', value: 0 }), 'true'],
+    ['number == on text near a rounding boundary', leaf('txt', 'equals', { type: 'number', value: 0.30000000000000004 }), 'true'],
+    ['number > on text with numeric strings', leaf('txt', 'greater_than', { type: 'number', value: 4 }), 'true'],
     ['number == on float8', leaf('f8', 'equals', { type: 'number', value: 0.1 }), 'true'],
     ['number <= on bigint', leaf('i8', 'less_than_or_equal', { type: 'number', value: 1000 }), 'true'],
     ['time >= on timestamptz', leaf('ts', 'greater_than_or_equal', { type: 'time', value: Date.parse('2024-01-01T10:00:00Z') }), 'true'],
@@ -196,7 +198,7 @@ describe('push-down mirrors the rule engine', () => {
     ['string == on text', leaf('txt', 'equals', { type: 'string', value: 'abc' }), 'true'],
     ['string > on text', leaf('txt', 'greater_than', { type: 'string', value: 'a' }), 'true'],
     ['contains on text', leaf('txt', 'contains', { type: 'string', value: '1' }), 'true'],
-    ['number > in jsonb', leaf('j.a', 'greater_than', { type: 'number', value: 6 }), "j <> '{\"a\": 1e400}'"],
+    ['number > in jsonb', leaf('j.a', 'greater_than', { type: 'number', value: 6 }), 'true'],
     ['boolean == on boolean', leaf('b', 'equals', { type: 'boolean', value: true }), 'true'],
   ];
   it.each(exact)('%s is exact', async (_name, condition, filter) => {
@@ -226,8 +228,9 @@ describe('push-down mirrors the rule engine', () => {
     const text = await source.explain(pushdownOf(leaf('num', 'greater_than', { type: 'number', value: 1000 })));
     expect(text).toContain('SELECT * FROM (\nSELECT * FROM samples\n) AS sluice_src');
     expect(text).toContain('WHERE');
-    expect(text).toContain('$1::float8');
-    expect(text).toContain('-- params: ["1000"]');
+    // Compared as exact decimals against the bounds of what rounds to 1000 in JavaScript.
+    expect(text).toContain('$1::numeric');
+    expect(text).toContain('"1000.00000000000005684341886080801486968994140625"');
     expect(await source.explain(undefined)).toBe('SELECT * FROM samples');
   });
 });
