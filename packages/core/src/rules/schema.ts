@@ -160,7 +160,7 @@ function checkCondition(c: Record<string, unknown>, ctx: Ctx): void {
     ctx.addIssue({ code: 'custom', path: [], message: 'empty condition: give {field, type, value} or one of all/any/not/time_window' });
     return;
   }
-  checkLeaf(c.field, c.type ?? c.operator, c, { field: ['field'], op: [c.type !== undefined ? 'type' : 'operator'], value: ['value'], value_type: ['value_type'], flags: ['flags'] }, ctx);
+  checkLeaf(c.field, c.type ?? c.operator, c, { field: ['field'], op: [c.type === undefined && c.operator !== undefined ? 'operator' : 'type'], value: ['value'], value_type: ['value_type'], flags: ['flags'] }, ctx);
   if (c.type !== undefined && c.operator !== undefined) {
     ctx.addIssue({ code: 'custom', path: ['operator'], message: 'give either type or operator, not both' });
   }
