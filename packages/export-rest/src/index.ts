@@ -1,4 +1,4 @@
-import { defineConnector } from '@sluice/core';
+import { defineConnector, type ConnectorDefinition } from '@sluice/core';
 import { RestExporter } from './rest-exporter.js';
 import { restExporterSchema } from './schema.js';
 
@@ -17,10 +17,12 @@ export { restExporterSchema } from './schema.js';
  *     method: POST
  *     headers: { Authorization: "Bearer ${ALERT_TOKEN}" }
  */
-export default defineConnector({
+const restApi: ConnectorDefinition<typeof restExporterSchema, 'exporter'> = defineConnector({
   type: 'rest_api',
   aliases: ['http'],
   kind: 'exporter',
   schema: restExporterSchema,
   create: (config, deps) => new RestExporter(config, deps),
 });
+// Annotated so the published types name the schema, not zod's internals.
+export default restApi;

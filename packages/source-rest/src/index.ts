@@ -1,4 +1,4 @@
-import { defineConnector } from '@sluice/core';
+import { defineConnector, type ConnectorDefinition } from '@sluice/core';
 import { RestSource } from './rest-source.js';
 import { restSourceSchema } from './schema.js';
 
@@ -17,10 +17,12 @@ export { restSourceSchema } from './schema.js';
  *     records_path: data.items
  *     pagination: { type: cursor, cursor_path: meta.next_cursor }
  */
-export default defineConnector({
+const restApi: ConnectorDefinition<typeof restSourceSchema, 'source'> = defineConnector({
   type: 'rest_api',
   aliases: ['http'],
   kind: 'source',
   schema: restSourceSchema,
   create: (config, deps) => new RestSource(config, deps),
 });
+// Annotated so the published types name the schema, not zod's internals.
+export default restApi;
