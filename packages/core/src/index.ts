@@ -16,3 +16,26 @@ export type { RunSummary, SourceSummary, RuleSummary, TargetSummary } from './ru
 export { NdjsonDeadLetterStore, type DeadLetterStore, type DeadLetterEntry } from './runner/dead-letter.js';
 export { withRetry, withTimeout, backoffDelay } from './runner/retry.js';
 export { encodeLine, decodeLine } from './runner/codec.js';
+
+export {
+  ruleSchema,
+  conditionSchema,
+  timeWindowSchema,
+  normalizeRule,
+  compileRule,
+  compileCondition,
+  compilePushdown,
+  referencedFields,
+  topLevelFields,
+  forEachLeaf,
+  toNumber,
+  toTime,
+  toStringValue,
+  toBoolean,
+  parseIsoTime,
+  OPERATORS,
+  OPERATOR_ALIASES,
+  resolveOperator,
+  checkPattern,
+} from './rules/index.js';
+export type { RuleConfig, ConditionConfig, TimeWindowConfig, NormalizeOptions, Predicate } from './rules/index.js';

@@ -108,7 +108,8 @@ export_targets:
     const byPath = Object.fromEntries(issues.map((issue) => [issue.path, issue]));
     expect(byPath['settings.batch_size']).toMatchObject({ line: 2 });
     expect(byPath['datasources.db.databse']).toMatchObject({ line: 7, message: expect.stringContaining('did you mean "database"') });
-    console.log(issues);
+    expect(byPath['datasources.db.database']).toMatchObject({ message: expect.stringContaining('required') });
+    expect(issues.filter((issue) => issue.path === 'export_targets.alert_api.url')).toHaveLength(1);
     expect(byPath['processing_rules[0].threshold_type']).toMatchObject({ line: 12, message: expect.stringContaining('greater_than') });
     expect(byPath['processing_rules[0].export_target']).toMatchObject({ line: 14, message: expect.stringContaining('did you mean "alert_api"') });
     expect(byPath['export_targets.alert_api.url']).toMatchObject({ line: 18, message: expect.stringContaining('ALERT_URL') });

@@ -91,7 +91,9 @@ export async function loadConfig(text: string, options: LoadOptions): Promise<Lo
   ]);
   checkReferences(raw.processing_rules, raw.datasources, raw.export_targets, source, issues);
 
-  const sorted = sortIssues(issues);
+  // A value whose variable was unset fails its schema too; the variable is the news.
+  const unset = new Set(source.issues.map((issue) => issue.path));
+  const sorted = sortIssues(issues.filter((issue, index) => index < source.issues.length || !unset.has(issue.path)));
   if (!envelope.success || sorted.some((issue) => issue.severity === 'error')) return { issues: sorted };
   const file = options.file;
   return {
