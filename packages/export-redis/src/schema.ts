@@ -22,7 +22,7 @@ export const redisExporterSchema = z
     port: z.int().min(1).max(65535).default(6379).describe('Redis port.'),
     username: z.string().optional().describe('ACL user name (Redis 6+).'),
     password: z.string().optional().describe('Password (AUTH). Never logged.'),
-    db: z.int().min(0).max(15).default(0).describe('Database number (not available with cluster).'),
+    db: z.int().min(0).default(0).describe('Database number (not available with cluster).'),
     tls: z.boolean().default(false).describe('Connect over TLS.'),
     cluster: z
       .strictObject({

@@ -15,20 +15,23 @@ export class ThrowawayRedis {
   constructor(
     readonly port: number,
     readonly dir: string,
+    readonly extraArgs: readonly string[] = [],
   ) {}
 
-  static async start(): Promise<ThrowawayRedis> {
-    const server = new ThrowawayRedis(await freePort(), await mkdtemp(join(tmpdir(), 'sluice-redis-')));
+  static async start(extraArgs: readonly string[] = []): Promise<ThrowawayRedis> {
+    const server = new ThrowawayRedis(await freePort(), await mkdtemp(join(tmpdir(), 'sluice-redis-')), extraArgs);
     await server.start();
     return server;
   }
 
   async start(): Promise<void> {
-    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--dir', this.dir];
+    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--dir', this.dir, ...this.extraArgs];
     this.child = spawn('redis-server', args, { stdio: 'ignore' });
     const probe = new Redis(this.port, '127.0.0.1', { lazyConnect: true, retryStrategy: () => 50, maxRetriesPerRequest: null });
     probe.on('error', () => undefined);
-    await probe.ping();
+    await probe.call('ECHO', 'up').catch((error: Error) => {
+      if (!/NOAUTH/.test(error.message)) throw error;
+    });
     probe.disconnect();
   }
 
