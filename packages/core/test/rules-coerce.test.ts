@@ -106,3 +106,26 @@ describe('toStringValue and toBoolean', () => {
     expect(toBoolean(null)).toBeUndefined();
   });
 });
+
+describe('toNumber on generated numeric text', () => {
+  it('equals Number() on every plain decimal and scientific literal', async () => {
+    const fc = (await import('fast-check')).default;
+    const digits = fc.string({ unit: fc.constantFrom(...'0123456789'), minLength: 1, maxLength: 20 });
+    const literal = fc
+      .tuple(fc.constantFrom('', '-', '+'), digits, fc.option(fc.string({ unit: fc.constantFrom(...'0123456789'), maxLength: 20 })), fc.option(fc.integer({ min: -30, max: 30 })), fc.constantFrom('', ' ', '\t'))
+      .map(([sign, int, frac, exp, pad]) => `${pad}${sign}${int}${frac === null ? '' : `.${frac}`}${exp === null ? '' : `e${exp}`}${pad}`);
+    fc.assert(
+      fc.property(literal, (s) => {
+        expect(Object.is(toNumber(s), Number(s))).toBe(true);
+      }),
+      { numRuns: 1000 },
+    );
+    fc.assert(
+      fc.property(fc.double({ noNaN: true, noDefaultInfinity: true }), (d) => {
+        expect(toNumber(String(d))).toBe(Number(String(d)));
+        expect(toNumber(d.toFixed(2))).toBe(Number(d.toFixed(2)));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});

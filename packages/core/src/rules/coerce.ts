@@ -49,22 +49,60 @@ const NUMBER_TEXT = /^\s*[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?\s*$/;
 export function toNumber(v: unknown): number | undefined {
   if (typeof v === 'number') return v - v === 0 ? v : undefined;
   if (typeof v === 'string') {
-    // Number() is exact and fast; what it accepts beyond our grammar is
-    // blank text (→ 0), hex/octal/binary prefixes and Infinity, all
-    // handled below without a regex in the common case.
-    const n = Number(v);
-    if (n - n !== 0) return undefined; // NaN or ±Infinity
-    const c = v.charCodeAt(0);
-    if ((c >= 49 && c <= 57) || c === 45 || c === 43 || c === 46) return n; // 1-9 - + .
-    if (c === 48) {
-      const d = v.charCodeAt(1) | 0x20; // lower-cased
-      return d === 0x78 || d === 0x6f || d === 0x62 ? undefined : n; // 0x 0o 0b
-    }
-    // Leading whitespace, or empty: let the grammar decide.
-    return NUMBER_TEXT.test(v) ? n : undefined;
+    const fast = parsePlainDecimal(v);
+    return fast === fast ? fast : parseNumberText(v);
   }
   if (typeof v === 'bigint') return Number(v);
   return undefined;
+}
+
+/** Exact powers of ten: a double represents 10^0 … 10^22 exactly. */
+const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
+
+/**
+ * The common CSV case (`-1234.56`: sign, at most 15 digits, one dot) without
+ * calling into the runtime's string-to-number conversion. Both the digits
+ * and the power of ten are exact doubles, so the single division is
+ * correctly rounded and equals `Number(s)` (Clinger's fast path). Returns
+ * NaN when the text is not of that simple shape, for the general path.
+ */
+function parsePlainDecimal(s: string): number {
+  const len = s.length;
+  let i = 0;
+  let c = s.charCodeAt(0);
+  const negative = c === 45;
+  if (negative || c === 43) i++;
+  let mantissa = 0;
+  let digits = 0;
+  let dot = -1;
+  for (; i < len; i++) {
+    c = s.charCodeAt(i);
+    const d = c - 48;
+    if (d >= 0 && d <= 9) {
+      mantissa = mantissa * 10 + d;
+      digits++;
+    } else if (c === 46 && dot < 0) dot = digits;
+    else return NaN;
+  }
+  if (digits === 0 || digits > 15) return NaN;
+  const value = dot < 0 ? mantissa : mantissa / POW10[digits - dot]!;
+  return negative ? -value : value;
+}
+
+/** Everything else: whitespace, exponents, long digit strings, and what must be refused. */
+function parseNumberText(v: string): number | undefined {
+  // Number() is exact; what it accepts beyond our grammar is blank text
+  // (→ 0), hex/octal/binary prefixes and Infinity, all handled below.
+  const n = Number(v);
+  if (n - n !== 0) return undefined; // NaN or ±Infinity
+  const c = v.charCodeAt(0);
+  if ((c >= 49 && c <= 57) || c === 45 || c === 43 || c === 46) return n; // 1-9 - + .
+  if (c === 48) {
+    const d = v.charCodeAt(1) | 0x20; // lower-cased
+    return d === 0x78 || d === 0x6f || d === 0x62 ? undefined : n; // 0x 0o 0b
+  }
+  // Leading whitespace, or empty: let the grammar decide.
+  return NUMBER_TEXT.test(v) ? n : undefined;
 }
 
 const DAYS_IN_MONTH = [0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
