@@ -1,4 +1,5 @@
 -- Sample data for the seed example: run against the `analytics` database.
+SET client_min_messages = warning;
 DROP TABLE IF EXISTS metrics;
 CREATE TABLE metrics (
   id         serial PRIMARY KEY,
