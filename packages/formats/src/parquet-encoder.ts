@@ -99,6 +99,8 @@ export class ParquetEncoder implements RecordEncoder {
     if (!this.#columns) this.#setColumns([]);
     const head = this.#buffered > 0 ? this.#flushGroup() : this.#drain();
     const writer = this.#openWriter();
+    // json cells went in as pre-encoded bytes (see columnElements); the footer
+    // is where they get their JSON annotation.
     writer.schema = this.#footerSchema as WriterOptions['schema'];
     void writer.finish();
     const tail = this.#drain();
