@@ -5,7 +5,6 @@ import { topLevelFields } from './walk.js';
 
 /** A compiled condition. */
 export type Predicate = (record: DataRecord) => boolean;
-type ValueTest = (value: unknown) => boolean;
 
 /**
  * `matches` tests at most this many leading characters of a value. Even a
@@ -54,104 +53,104 @@ function bool(v: unknown, s: RuleStats): boolean | undefined {
   return b;
 }
 
-function numberTest(op: LeafNode['op'], t: number, hi: number, s: RuleStats): ValueTest {
+function numberTest(k: string, op: LeafNode['op'], t: number, hi: number, s: RuleStats): Predicate {
   switch (op) {
     case 'greater_than':
-      return (v) => { const n = num(v, s); return n !== undefined && n > t; };
+      return (r) => { const n = num(r[k], s); return n !== undefined && n > t; };
     case 'greater_than_or_equal':
-      return (v) => { const n = num(v, s); return n !== undefined && n >= t; };
+      return (r) => { const n = num(r[k], s); return n !== undefined && n >= t; };
     case 'less_than':
-      return (v) => { const n = num(v, s); return n !== undefined && n < t; };
+      return (r) => { const n = num(r[k], s); return n !== undefined && n < t; };
     case 'less_than_or_equal':
-      return (v) => { const n = num(v, s); return n !== undefined && n <= t; };
+      return (r) => { const n = num(r[k], s); return n !== undefined && n <= t; };
     case 'equals':
-      return (v) => num(v, s) === t;
+      return (r) => num(r[k], s) === t;
     case 'not_equals':
-      return (v) => { const n = num(v, s); return n !== undefined && n !== t; };
+      return (r) => { const n = num(r[k], s); return n !== undefined && n !== t; };
     case 'between':
-      return (v) => { const n = num(v, s); return n !== undefined && n >= t && n <= hi; };
+      return (r) => { const n = num(r[k], s); return n !== undefined && n >= t && n <= hi; };
     case 'not_between':
-      return (v) => { const n = num(v, s); return n !== undefined && (n < t || n > hi); };
+      return (r) => { const n = num(r[k], s); return n !== undefined && (n < t || n > hi); };
     default:
       throw new Error(`operator ${op} does not take a number`);
   }
 }
 
-function timeTest(op: LeafNode['op'], t: number, hi: number, s: RuleStats): ValueTest {
+function timeTest(k: string, op: LeafNode['op'], t: number, hi: number, s: RuleStats): Predicate {
   switch (op) {
     case 'greater_than':
-      return (v) => { const n = time(v, s); return n !== undefined && n > t; };
+      return (r) => { const n = time(r[k], s); return n !== undefined && n > t; };
     case 'greater_than_or_equal':
-      return (v) => { const n = time(v, s); return n !== undefined && n >= t; };
+      return (r) => { const n = time(r[k], s); return n !== undefined && n >= t; };
     case 'less_than':
-      return (v) => { const n = time(v, s); return n !== undefined && n < t; };
+      return (r) => { const n = time(r[k], s); return n !== undefined && n < t; };
     case 'less_than_or_equal':
-      return (v) => { const n = time(v, s); return n !== undefined && n <= t; };
+      return (r) => { const n = time(r[k], s); return n !== undefined && n <= t; };
     case 'equals':
-      return (v) => time(v, s) === t;
+      return (r) => time(r[k], s) === t;
     case 'not_equals':
-      return (v) => { const n = time(v, s); return n !== undefined && n !== t; };
+      return (r) => { const n = time(r[k], s); return n !== undefined && n !== t; };
     case 'between':
-      return (v) => { const n = time(v, s); return n !== undefined && n >= t && n <= hi; };
+      return (r) => { const n = time(r[k], s); return n !== undefined && n >= t && n <= hi; };
     case 'not_between':
-      return (v) => { const n = time(v, s); return n !== undefined && (n < t || n > hi); };
+      return (r) => { const n = time(r[k], s); return n !== undefined && (n < t || n > hi); };
     default:
       throw new Error(`operator ${op} does not take a time`);
   }
 }
 
-function stringTest(op: LeafNode['op'], t: string, hi: string, s: RuleStats): ValueTest {
+function stringTest(k: string, op: LeafNode['op'], t: string, hi: string, s: RuleStats): Predicate {
   switch (op) {
     case 'greater_than':
-      return (v) => { const x = str(v, s); return x !== undefined && x > t; };
+      return (r) => { const x = str(r[k], s); return x !== undefined && x > t; };
     case 'greater_than_or_equal':
-      return (v) => { const x = str(v, s); return x !== undefined && x >= t; };
+      return (r) => { const x = str(r[k], s); return x !== undefined && x >= t; };
     case 'less_than':
-      return (v) => { const x = str(v, s); return x !== undefined && x < t; };
+      return (r) => { const x = str(r[k], s); return x !== undefined && x < t; };
     case 'less_than_or_equal':
-      return (v) => { const x = str(v, s); return x !== undefined && x <= t; };
+      return (r) => { const x = str(r[k], s); return x !== undefined && x <= t; };
     case 'equals':
-      return (v) => str(v, s) === t;
+      return (r) => str(r[k], s) === t;
     case 'not_equals':
-      return (v) => { const x = str(v, s); return x !== undefined && x !== t; };
+      return (r) => { const x = str(r[k], s); return x !== undefined && x !== t; };
     case 'between':
-      return (v) => { const x = str(v, s); return x !== undefined && x >= t && x <= hi; };
+      return (r) => { const x = str(r[k], s); return x !== undefined && x >= t && x <= hi; };
     case 'not_between':
-      return (v) => { const x = str(v, s); return x !== undefined && (x < t || x > hi); };
+      return (r) => { const x = str(r[k], s); return x !== undefined && (x < t || x > hi); };
     case 'contains':
-      return (v) => { const x = str(v, s); return x !== undefined && x.includes(t); };
+      return (r) => { const x = str(r[k], s); return x !== undefined && x.includes(t); };
     case 'not_contains':
-      return (v) => { const x = str(v, s); return x !== undefined && !x.includes(t); };
+      return (r) => { const x = str(r[k], s); return x !== undefined && !x.includes(t); };
     case 'starts_with':
-      return (v) => { const x = str(v, s); return x !== undefined && x.startsWith(t); };
+      return (r) => { const x = str(r[k], s); return x !== undefined && x.startsWith(t); };
     case 'ends_with':
-      return (v) => { const x = str(v, s); return x !== undefined && x.endsWith(t); };
+      return (r) => { const x = str(r[k], s); return x !== undefined && x.endsWith(t); };
     default:
       throw new Error(`operator ${op} does not take a string`);
   }
 }
 
-function booleanTest(op: LeafNode['op'], t: boolean, s: RuleStats): ValueTest {
+function booleanTest(k: string, op: LeafNode['op'], t: boolean, s: RuleStats): Predicate {
   switch (op) {
     case 'equals':
-      return (v) => bool(v, s) === t;
+      return (r) => bool(r[k], s) === t;
     case 'not_equals':
-      return (v) => { const b = bool(v, s); return b !== undefined && b !== t; };
+      return (r) => { const b = bool(r[k], s); return b !== undefined && b !== t; };
     default:
       throw new Error(`operator ${op} does not take a boolean`);
   }
 }
 
-function scalarTest(op: LeafNode['op'], low: Scalar, high: Scalar, s: RuleStats): ValueTest {
+function scalarTest(k: string, op: LeafNode['op'], low: Scalar, high: Scalar, s: RuleStats): Predicate {
   switch (low.type) {
     case 'number':
-      return numberTest(op, low.value, high.value as number, s);
+      return numberTest(k, op, low.value, high.value as number, s);
     case 'time':
-      return timeTest(op, low.value, high.value as number, s);
+      return timeTest(k, op, low.value, high.value as number, s);
     case 'string':
-      return stringTest(op, low.value, high.value as string, s);
+      return stringTest(k, op, low.value, high.value as string, s);
     case 'boolean':
-      return booleanTest(op, low.value, s);
+      return booleanTest(k, op, low.value, s);
   }
 }
 
@@ -160,7 +159,7 @@ function scalarTest(op: LeafNode['op'], low: Scalar, high: Scalar, s: RuleStats)
  * value is converted once per type present. Unconvertible means: to none of
  * those types.
  */
-function listTest(positive: boolean, values: readonly Scalar[], s: RuleStats): ValueTest {
+function listTest(k: string, positive: boolean, values: readonly Scalar[], s: RuleStats): Predicate {
   const pick = <T extends Scalar['type']>(type: T) => {
     const xs = values.filter((x) => x.type === type).map((x) => x.value);
     return xs.length > 0 ? new Set(xs) : undefined;
@@ -169,7 +168,8 @@ function listTest(positive: boolean, values: readonly Scalar[], s: RuleStats): V
   const times = pick('time') as Set<number> | undefined;
   const strings = pick('string') as Set<string> | undefined;
   const booleans = pick('boolean') as Set<boolean> | undefined;
-  return (v) => {
+  return (r) => {
+    const v = r[k];
     if (v === undefined || v === null) {
       s.missing++;
       return false;
@@ -211,39 +211,47 @@ function listTest(positive: boolean, values: readonly Scalar[], s: RuleStats): V
   };
 }
 
-function patternTest(source: string, flags: string, s: RuleStats): ValueTest {
+function patternTest(k: string, source: string, flags: string, s: RuleStats): Predicate {
   const re = new RegExp(source, flags.replace(/[gy]/g, '')); // test() must stay stateless
-  return (v) => {
-    const x = str(v, s);
+  return (r) => {
+    const x = str(r[k], s);
     return x !== undefined && re.test(x.length > MATCH_INPUT_LIMIT ? x.slice(0, MATCH_INPUT_LIMIT) : x);
   };
 }
 
-function valueTest(leaf: LeafNode, s: RuleStats): ValueTest {
+/** The leaf's test reading its value from `record[k]`. */
+function keyTest(k: string, leaf: LeafNode, s: RuleStats): Predicate {
   const { op, operand } = leaf;
   switch (operand.kind) {
     case 'none':
-      return op === 'is_null' ? (v) => v === undefined || v === null : (v) => v !== undefined && v !== null;
+      return op === 'is_null' ? (r) => r[k] === undefined || r[k] === null : (r) => r[k] !== undefined && r[k] !== null;
     case 'scalar':
-      return scalarTest(op, operand.value, operand.value, s);
+      return scalarTest(k, op, operand.value, operand.value, s);
     case 'range':
-      return scalarTest(op, operand.low, operand.high, s);
+      return scalarTest(k, op, operand.low, operand.high, s);
     case 'list':
-      return listTest(op === 'in', operand.values, s);
+      return listTest(k, op === 'in', operand.values, s);
     case 'pattern':
-      return patternTest(operand.source, operand.flags, s);
+      return patternTest(k, operand.source, operand.flags, s);
   }
 }
 
+/**
+ * A top-level field is read in place, which saves a call per leaf. A
+ * nested (or inherited-name) path is read first and handed over in a
+ * scratch object owned by this leaf: evaluation is synchronous and never
+ * re-enters a leaf, so one scratch per leaf is safe and allocates nothing.
+ */
 function compileLeaf(leaf: LeafNode, s: RuleStats): Predicate {
-  const test = valueTest(leaf, s);
   const path = leaf.path;
-  if (path.length === 1 && !(path[0]! in Object.prototype)) {
-    const k = path[0]!;
-    return (r) => test(r[k]);
-  }
+  if (path.length === 1 && !(path[0]! in Object.prototype)) return keyTest(path[0]!, leaf, s);
   const read = compileReader(path);
-  return (r) => test(read(r));
+  const scratch: DataRecord = { value: undefined };
+  const test = keyTest('value', leaf, s);
+  return (r) => {
+    scratch.value = read(r);
+    return test(scratch);
+  };
 }
 
 function allOf(cs: readonly Predicate[]): Predicate {
