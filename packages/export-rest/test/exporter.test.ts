@@ -79,7 +79,9 @@ describe('export-rest', () => {
     const run = exportRun();
     await (await ex.open(run)).write(records(20), run.signal);
     expect(server.requests).toHaveLength(10);
-    expect(peak).toBe(3);
+    // Never above the bound; overlap itself depends on scheduling, so only require some.
+    expect(peak).toBeLessThanOrEqual(3);
+    expect(peak).toBeGreaterThan(1);
     await ex.close();
   });
 
