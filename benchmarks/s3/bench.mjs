@@ -1,6 +1,6 @@
 // Peak memory of a 2,000,000-row run to Parquet on S3.
 //
-//   node benchmarks/s3/bench.mjs [--rows=2000000] [--via=cli|exporter] [--max-records=1000000]
+//   node benchmarks/s3/bench.mjs [--rows=2000000] [--via=cli|exporter] [--max-records=1000000] [--row-group-size=N]
 //
 // Starts s3rver in its own process (so its memory is not counted), runs the
 // measured process under GNU time (`/usr/bin/time -v`): either the CLI on a
@@ -26,6 +26,7 @@ const args = Object.fromEntries(process.argv.slice(2).map((a) => [a.replace(/^--
 const rows = Number(args.rows ?? 2_000_000);
 const via = args.via ?? 'cli';
 const maxRecords = args['max-records'] ?? '1000000';
+const rowGroupSize = args['row-group-size'];
 const bucket = 'sluice-bench';
 
 function startS3rver(directory) {
@@ -63,7 +64,7 @@ const { child: server, endpoint } = await startS3rver(directory);
 try {
   let result;
   if (via === 'exporter') {
-    result = await timed([process.execPath, path.join(here, 'direct.mjs')], { ROWS: String(rows), BUCKET: bucket, S3_ENDPOINT: endpoint, MAX_RECORDS: maxRecords });
+    result = await timed([process.execPath, path.join(here, 'direct.mjs')], { ROWS: String(rows), BUCKET: bucket, S3_ENDPOINT: endpoint, MAX_RECORDS: maxRecords, ...(rowGroupSize ? { ROW_GROUP_SIZE: rowGroupSize } : {}) });
   } else {
     const { generate } = await import(pathToFileURL(path.join(root, 'benchmarks/generate.mjs')).href);
     const dataDir = path.join(root, 'benchmarks/data');
@@ -89,6 +90,7 @@ try {
         '    prefix: bench',
         '    format: parquet',
         `    max_records_per_object: ${maxRecords}`,
+        ...(rowGroupSize ? [`    parquet: { row_group_size: ${rowGroupSize} }`] : []),
         `    endpoint: ${endpoint}`,
         '    force_path_style: true',
         '    region: us-east-1',

@@ -23,6 +23,7 @@ const options = s3.schema.parse({
   secret_access_key: 'S3RVER',
   request_checksums: 'when_required',
   ...(env.MAX_RECORDS ? { max_records_per_object: Number(env.MAX_RECORDS) } : {}),
+  ...(env.ROW_GROUP_SIZE ? { parquet: { row_group_size: Number(env.ROW_GROUP_SIZE) } } : {}),
 });
 const logger = { debug() {}, info() {}, warn: (o, m) => console.error(m ?? o, o), error: (o, m) => console.error(m ?? o, o), child: () => logger };
 const exporter = s3.create(options, { name: 'bench', path: 'export_targets.bench', logger, baseDir: root, settings: {} });

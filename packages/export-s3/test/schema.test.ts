@@ -25,7 +25,7 @@ describe('options schema', () => {
       request_checksums: 'when_supported',
       check_write: false,
     });
-    expect(options.parquet.row_group_size).toBe(10_000);
+    expect(options.parquet.row_group_size).toBe(5_000);
   });
 
   it('describes every option and produces a JSON Schema', () => {
