@@ -111,9 +111,9 @@ export interface NormalizedRule {
 
 /** Per-rule counters the compiled predicate increments instead of throwing. */
 export interface RuleStats {
-  /** Evaluations where a referenced field was missing or null. */
+  /** Leaf evaluations that met a missing or null field (short-circuited leaves are not evaluated). */
   missing: number;
-  /** Evaluations where a field could not be converted to the threshold's type. */
+  /** Leaf evaluations that met a value not convertible to the threshold's type. */
   unconvertible: number;
 }
 
