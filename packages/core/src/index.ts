@@ -39,3 +39,6 @@ export {
   checkPattern,
 } from './rules/index.js';
 export type { RuleConfig, ConditionConfig, TimeWindowConfig, NormalizeOptions, Predicate } from './rules/index.js';
+
+export { redactUrl, redactHeaders, collectSecrets, createRedactor, isSecretHeader, isSecretParam, type SecretSources } from './redact.js';
+export { isSuccessStatus, isRetryableStatus, parseRetryAfter } from './http-status.js';
