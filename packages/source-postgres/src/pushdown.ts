@@ -179,6 +179,12 @@ export function translate(node: ConditionNode, options: TranslateOptions): Trans
       return compareLeaf(kind, e, 'string', (value) => build(value, param(needle, 'text')));
     };
 
+    /** Whether the value converts to `type` at all (an exact numeric must also stay finite as a double). */
+    const convertible = (type: ViewType): string =>
+      compareLeaf(kind, e, type, (value, decimal) =>
+        decimal ? `(${value} > ${param(`-${OVERFLOW}`, 'numeric')} AND ${value} < ${param(OVERFLOW, 'numeric')})` : 'true',
+      );
+
     switch (operand.kind) {
       case 'scalar': {
         const s = operand.value;
@@ -234,8 +240,12 @@ export function translate(node: ConditionNode, options: TranslateOptions): Trans
         });
       }
       case 'list': {
-        if (op !== 'in') return 'NULL';
-        return or(operand.values.map((s) => equality('=')(s)));
+        const hit = or(operand.values.map((s) => equality('=')(s)));
+        if (op === 'in') return hit;
+        if (op !== 'not_in') return 'NULL';
+        // The engine: false when the value equals a listed one in that one's type, or converts to none of the types.
+        const types = [...new Set(operand.values.map((s) => s.type))];
+        return and([not(hit), or(types.map(convertible))]);
       }
       default:
         return 'NULL';
@@ -283,13 +293,8 @@ export function translate(node: ConditionNode, options: TranslateOptions): Trans
         return and(node.children.map(walk));
       case 'any':
         return or(node.children.map(walk));
-      case 'not': {
-        const child = walk(node.child);
-        if (child === 'true') return 'false';
-        if (child === 'false') return 'true';
-        if (child === 'NULL') return 'NULL';
-        return `(NOT ${child})`;
-      }
+      case 'not':
+        return not(walk(node.child));
     }
   }
 
@@ -316,6 +321,12 @@ function and(parts: string[]): string {
   const kept = parts.filter((p) => p !== 'true');
   if (kept.length === 0) return 'true';
   return kept.length === 1 ? kept[0]! : `(${kept.join(' AND ')})`;
+}
+
+function not(part: string): string {
+  if (part === 'true') return 'false';
+  if (part === 'false') return 'true';
+  return part === 'NULL' ? 'NULL' : `(NOT ${part})`;
 }
 
 function or(parts: string[]): string {
