@@ -1,8 +1,5 @@
-import { ConnectorError, parseDuration, type ConnectorDeps, type ExportRun, type ExportSession, type Exporter } from '@sluice/core';
-import { Agent, type Dispatcher } from 'undici';
-import { authHeaders, normalizeHeaders } from './auth.js';
-import { isDispatcher, send, statusError } from './http.js';
-import { collectSecrets, createRedactor, redactUrl } from './redact.js';
+import { ConnectorError, isSuccessStatus, redactUrl, type ConnectorDeps, type ExportRun, type ExportSession, type Exporter } from '@sluice/core';
+import { LazyHttpClient, createHttpRedactor, requestHeaders, send, statusError, type HttpCall } from '@sluice/http-common';
 import { RestSession, type SessionContext } from './rest-session.js';
 import type { RestExporterOptions } from './types.js';
 
@@ -12,37 +9,28 @@ export class RestExporter implements Exporter {
   readonly #options: RestExporterOptions;
   readonly #deps: ConnectorDeps;
   readonly #ctx: SessionContext;
-  readonly #injected: Dispatcher | undefined;
-  #agent: Agent | undefined;
-  #closed = false;
+  readonly #http: LazyHttpClient;
 
   constructor(options: RestExporterOptions, deps: ConnectorDeps) {
     this.#options = options;
     this.#deps = deps;
-    this.#injected = isDispatcher(deps.client) ? deps.client : undefined;
+    // The pool is kept across runs; one connection per request in flight.
+    this.#http = new LazyHttpClient(deps, { connections: options.concurrency });
+    const headers = {
+      'content-type': 'application/json',
+      accept: 'application/json',
+      'user-agent': 'sluice',
+      ...requestHeaders(options),
+    };
     this.#ctx = {
       options,
       url: new URL(options.url),
-      headers: {
-        'content-type': 'application/json',
-        accept: 'application/json',
-        'user-agent': 'sluice',
-        ...normalizeHeaders(options.headers),
-        ...authHeaders(options.auth),
-      },
-      timeoutMs: parseDuration(options.timeout) ?? 30_000,
+      headers,
+      timeoutMs: options.timeout,
       where: deps.path,
-      redact: createRedactor(collectSecrets(options)),
-      dispatcher: () => this.#dispatcher(),
+      redact: createHttpRedactor({ ...options, headers }),
+      client: () => this.#http.get(),
     };
-  }
-
-  /** The keep-alive pool, created on first use and kept across runs. */
-  #dispatcher(): Dispatcher {
-    if (this.#injected) return this.#injected;
-    if (this.#closed) throw new ConnectorError('exporter is closed', { where: this.#deps.path });
-    this.#agent ??= new Agent({ connections: this.#options.concurrency, keepAliveTimeout: 30_000 });
-    return this.#agent;
   }
 
   async open(run: ExportRun): Promise<ExportSession> {
@@ -57,19 +45,19 @@ export class RestExporter implements Exporter {
   async check(signal: AbortSignal): Promise<void> {
     const health = this.#options.health_url;
     const url = new URL(health ?? this.#options.url);
-    const call = {
+    const call: HttpCall = {
+      client: this.#http.get(),
       url,
       method: this.#options.check_method,
       headers: this.#ctx.headers,
       signal,
       timeoutMs: this.#ctx.timeoutMs,
-      dispatcher: this.#dispatcher(),
       where: this.#deps.path,
       redact: this.#ctx.redact,
     };
     const response = await send(call);
     const status = response.statusCode;
-    const ok = health ? status >= 200 && status < 300 : status < 500 && status !== 401 && status !== 403 && status !== 407;
+    const ok = health ? isSuccessStatus(status) : status < 500 && status !== 401 && status !== 403 && status !== 407;
     if (ok) {
       await response.body.dump();
       return;
@@ -81,10 +69,6 @@ export class RestExporter implements Exporter {
   }
 
   async close(): Promise<void> {
-    this.#closed = true;
-    const agent = this.#agent;
-    this.#agent = undefined;
-    // An injected dispatcher belongs to the caller, who closes it.
-    if (agent) await agent.close();
+    await this.#http.close();
   }
 }

@@ -1,10 +1,8 @@
-import { ConnectorError, type DataRecord, type ExportRun, type ExportSession, type RejectedRecord, type WriteResult } from '@sluice/core';
-import type { Dispatcher } from 'undici';
+import { ConnectorError, isSuccessStatus, type DataRecord, type ExportRun, type ExportSession, type RejectedRecord, type WriteResult } from '@sluice/core';
+import { send, statusError, type HttpCall, type HttpClient } from '@sluice/http-common';
 import { createBodyBuilder, serializeRecord, type BodyBuilder } from './envelope.js';
-import { bodyExcerpt, isRetryableStatus, send, statusError, type HttpCall } from './http.js';
 import { idempotencyKey } from './idempotency.js';
 import { createLimiter } from './limit.js';
-import { redactUrl } from './redact.js';
 import type { RestExporterOptions } from './types.js';
 
 /** What the session needs from its exporter. */
@@ -15,7 +13,7 @@ export interface SessionContext {
   readonly timeoutMs: number;
   readonly where: string;
   readonly redact: (text: string) => string;
-  readonly dispatcher: () => Dispatcher;
+  readonly client: () => HttpClient;
 }
 
 interface Chunk {
@@ -125,32 +123,25 @@ export class RestSession implements ExportSession {
       ? { ...this.#ctx.headers, [options.idempotency_header.toLowerCase()]: chunk.key }
       : this.#ctx.headers;
     const call: HttpCall = {
+      client: this.#ctx.client(),
       url: this.#ctx.url,
       method: options.method,
       headers,
       body: chunk.body,
       signal,
       timeoutMs: this.#ctx.timeoutMs,
-      dispatcher: this.#ctx.dispatcher(),
       where: this.#ctx.where,
       redact: this.#ctx.redact,
     };
     try {
       const response = await send(call);
-      const status = response.statusCode;
-      if (status >= 200 && status < 300) {
+      if (isSuccessStatus(response.statusCode)) {
         await response.body.dump();
         return { kind: 'sent' };
       }
-      if (isRetryableStatus(status)) return { kind: 'failed', error: await statusError(response, call) };
-      // A refusal of this request's content: dead-letter its records, carry on with the rest.
-      const excerpt = this.#ctx.redact((await bodyExcerpt(response)).trim());
-      const error = new ConnectorError(
-        `${options.method} ${redactUrl(this.#ctx.url)} answered ${status}${excerpt ? `: ${excerpt}` : ''}`,
-        { where: this.#ctx.where, retryable: false },
-      );
-      Object.assign(error, { status, responseBody: excerpt });
-      return { kind: 'rejected', error };
+      const error = await statusError(response, call);
+      // A refusal of this request's content (4xx but 408/429): dead-letter its records, carry on with the rest.
+      return error.retryable ? { kind: 'failed', error } : { kind: 'rejected', error };
     } catch (error) {
       return { kind: 'failed', error };
     }

@@ -1,8 +1,5 @@
-import { parseDuration, z } from '@sluice/core';
-
-const duration = z
-  .union([z.string(), z.number().nonnegative()])
-  .refine((v) => parseDuration(v) !== undefined, { message: 'expected a duration such as 30s, 2m or PT1M' });
+import { durationSchema, z } from '@sluice/core';
+import { authSchema } from '@sluice/http-common';
 
 /** Placeholders an envelope template may use. */
 export const ENVELOPE_PLACEHOLDERS = new Set([
@@ -30,26 +27,6 @@ function unknownPlaceholders(value: unknown, found: string[] = []): string[] {
   return found;
 }
 
-/** `auth:` blocks shared by the REST source and exporter. */
-export const authSchema = z
-  .discriminatedUnion('type', [
-    z.strictObject({
-      type: z.literal('bearer').describe('Sends `Authorization: Bearer <token>`'),
-      token: z.string().min(1).describe('Bearer token; use ${VAR} to keep it out of the file'),
-    }),
-    z.strictObject({
-      type: z.literal('basic').describe('Sends HTTP basic authentication'),
-      username: z.string().describe('User name'),
-      password: z.string().describe('Password; use ${VAR} to keep it out of the file'),
-    }),
-    z.strictObject({
-      type: z.literal('header').describe('Sends an API key in a header of your choice'),
-      name: z.string().min(1).describe('Header name, e.g. X-API-Key'),
-      value: z.string().min(1).describe('Header value; use ${VAR} to keep it out of the file'),
-    }),
-  ])
-  .describe('Authentication: bearer token, basic, or an API-key header');
-
 /** Options of a `type: rest_api` export target. */
 export const restExporterSchema = z.strictObject({
   url: z.url({ protocol: /^https?$/ }).describe('Endpoint URL (http or https) that receives the records'),
@@ -72,7 +49,7 @@ export const restExporterSchema = z.strictObject({
       'Wrap records: true sends {rule, datasource, target, run_id, records}; an object is a template whose strings may use {rule}, {datasource}, {target}, {run_id}, {date}… and whose "{records}" value becomes the records',
     ),
   concurrency: z.number().int().positive().default(4).describe('Requests in flight at once per rule and datasource'),
-  timeout: duration.default('30s').describe('Time limit per request, e.g. 30s'),
+  timeout: durationSchema.default(30_000).describe('Time limit per request, e.g. 30s'),
   idempotency_header: z
     .union([z.string().min(1), z.literal(false)])
     .default('Idempotency-Key')

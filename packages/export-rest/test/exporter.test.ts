@@ -99,7 +99,7 @@ describe('export-rest', () => {
     const rejected = result?.rejected ?? [];
     expect(rejected.map((r) => r.record.id)).toEqual([10, 11, 12, 13, 14, 15, 16, 17, 18, 19]);
     const error = rejected[0]!.error as ConnectorError & { status: number; responseBody: string };
-    expect(error.message).toContain('answered 400: bad record');
+    expect(error.message).toContain('answered HTTP 400: bad record');
     expect(error.message).not.toContain('tok-abcdef');
     expect(error.status).toBe(400);
     expect(error.responseBody.length).toBeLessThanOrEqual(1030);

@@ -1,10 +1,16 @@
-import { ConnectorError, describeError, parseDuration, withRetry, type ConnectorDeps, type DataRecord, type ReadContext, type Source } from '@sluice/core';
-import { Agent, type Dispatcher } from 'undici';
-import { authHeaders, normalizeHeaders } from './auth.js';
-import { isDispatcher, readText, send, statusError, type HttpCall } from './http.js';
+import {
+  ConnectorError,
+  describeError,
+  redactUrl,
+  withRetry,
+  type ConnectorDeps,
+  type DataRecord,
+  type ReadContext,
+  type Source,
+} from '@sluice/core';
+import { LazyHttpClient, createHttpRedactor, readText, requestHeaders, sendOk, type HttpCall } from '@sluice/http-common';
 import { createPaginator, type PageResult } from './pagination.js';
 import { isRecord, getPath, recordsOf } from './records.js';
-import { collectSecrets, createRedactor, redactUrl } from './redact.js';
 import type { RestSourceOptions } from './types.js';
 
 /** One fetched page: what the paginator needs, and its items. */
@@ -21,31 +27,20 @@ export class RestSource implements Source {
   readonly #body: string | undefined;
   readonly #timeoutMs: number;
   readonly #redact: (text: string) => string;
-  readonly #injected: Dispatcher | undefined;
-  #agent: Agent | undefined;
-  #closed = false;
+  readonly #http: LazyHttpClient;
 
   constructor(options: RestSourceOptions, deps: ConnectorDeps) {
     this.#options = options;
     this.#deps = deps;
-    this.#injected = isDispatcher(deps.client) ? deps.client : undefined;
+    this.#http = new LazyHttpClient(deps, { connections: options.max_connections });
     this.#body = options.body === undefined ? undefined : JSON.stringify(options.body);
     this.#headers = {
       accept: 'application/json',
       ...(this.#body === undefined ? {} : { 'content-type': 'application/json' }),
-      ...normalizeHeaders(options.headers),
-      ...authHeaders(options.auth),
+      ...requestHeaders(options),
     };
-    this.#timeoutMs = parseDuration(options.timeout) ?? 30_000;
-    this.#redact = createRedactor(collectSecrets(options));
-  }
-
-  /** The keep-alive pool, created on first use. */
-  #dispatcher(): Dispatcher {
-    if (this.#injected) return this.#injected;
-    if (this.#closed) throw new ConnectorError('source is closed', { where: this.#deps.path });
-    this.#agent ??= new Agent({ connections: this.#options.max_connections, keepAliveTimeout: 30_000 });
-    return this.#agent;
+    this.#timeoutMs = options.timeout;
+    this.#redact = createHttpRedactor({ ...options, headers: this.#headers });
   }
 
   #baseUrl(): URL {
@@ -56,13 +51,13 @@ export class RestSource implements Source {
 
   #call(url: URL, signal: AbortSignal): HttpCall {
     return {
+      client: this.#http.get(),
       url,
       method: this.#options.method,
       headers: this.#headers,
       ...(this.#body === undefined ? {} : { body: this.#body }),
       signal,
       timeoutMs: this.#timeoutMs,
-      dispatcher: this.#dispatcher(),
       where: this.#deps.path,
       redact: this.#redact,
     };
@@ -71,8 +66,7 @@ export class RestSource implements Source {
   /** Fetches and parses one page; any non-2xx or non-JSON answer throws a classified error. */
   async #fetchPage(url: URL, signal: AbortSignal): Promise<Page> {
     const call = this.#call(url, signal);
-    const response = await send(call);
-    if (response.statusCode < 200 || response.statusCode >= 300) throw await statusError(response, call);
+    const response = await sendOk(call);
     const text = await readText(response, call);
     const where = `${call.method} ${redactUrl(url)} (status ${response.statusCode})`;
     let body: unknown;
@@ -159,9 +153,7 @@ export class RestSource implements Source {
 
   async check(signal: AbortSignal): Promise<void> {
     const url = createPaginator(this.#options.pagination).first(this.#baseUrl());
-    const call = this.#call(url, signal);
-    const response = await send(call);
-    if (response.statusCode < 200 || response.statusCode >= 300) throw await statusError(response, call);
+    const response = await sendOk(this.#call(url, signal));
     await response.body.dump();
   }
 
@@ -173,10 +165,6 @@ export class RestSource implements Source {
   }
 
   async close(): Promise<void> {
-    this.#closed = true;
-    const agent = this.#agent;
-    this.#agent = undefined;
-    // An injected dispatcher belongs to the caller, who closes it.
-    if (agent) await agent.close();
+    await this.#http.close();
   }
 }

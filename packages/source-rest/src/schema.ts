@@ -1,28 +1,5 @@
-import { parseDuration, z } from '@sluice/core';
-
-const duration = z
-  .union([z.string(), z.number().nonnegative()])
-  .refine((v) => parseDuration(v) !== undefined, { message: 'expected a duration such as 30s, 2m or PT1M' });
-
-/** `auth:` blocks shared by the REST source and exporter. */
-export const authSchema = z
-  .discriminatedUnion('type', [
-    z.strictObject({
-      type: z.literal('bearer').describe('Sends `Authorization: Bearer <token>`'),
-      token: z.string().min(1).describe('Bearer token; use ${VAR} to keep it out of the file'),
-    }),
-    z.strictObject({
-      type: z.literal('basic').describe('Sends HTTP basic authentication'),
-      username: z.string().describe('User name'),
-      password: z.string().describe('Password; use ${VAR} to keep it out of the file'),
-    }),
-    z.strictObject({
-      type: z.literal('header').describe('Sends an API key in a header of your choice'),
-      name: z.string().min(1).describe('Header name, e.g. X-API-Key'),
-      value: z.string().min(1).describe('Header value; use ${VAR} to keep it out of the file'),
-    }),
-  ])
-  .describe('Authentication: bearer token, basic, or an API-key header');
+import { durationSchema, z } from '@sluice/core';
+import { authSchema } from '@sluice/http-common';
 
 const pagination = z
   .discriminatedUnion('type', [
@@ -81,6 +58,6 @@ export const restSourceSchema = z.strictObject({
     .describe('Dotted path of the record array in the response, e.g. data.items; the whole body when omitted (an object is one record)'),
   pagination,
   max_pages: z.number().int().positive().default(1000).describe('Stop after this many pages, with a warning'),
-  timeout: duration.default('30s').describe('Time limit per request, e.g. 30s'),
+  timeout: durationSchema.default(30_000).describe('Time limit per request, e.g. 30s'),
   max_connections: z.number().int().positive().default(4).describe('Keep-alive connections in the pool'),
 });

@@ -1,11 +1,10 @@
 import type { z } from '@sluice/core';
-import type { authSchema, restSourceSchema } from './schema.js';
+import type { restSourceSchema } from './schema.js';
+
+export type { Auth } from '@sluice/http-common';
 
 /** Options of a `type: rest_api` datasource, after defaults. */
 export type RestSourceOptions = z.infer<typeof restSourceSchema>;
-
-/** An `auth:` block. */
-export type Auth = z.infer<typeof authSchema>;
 
 /** A `pagination:` block. */
 export type Pagination = RestSourceOptions['pagination'];
