@@ -1,0 +1,49 @@
+import { ConnectorError, isRetryable } from '@sluice/core';
+import { redactUrl } from './connection.js';
+
+interface PgErrorFields {
+  code?: string;
+  position?: string;
+  detail?: string;
+}
+
+/** SQLSTATE classes worth a retry: connection, resources, shutdown, serialization. */
+const RETRYABLE_CLASSES = new Set(['08', '53', '57', '40']);
+
+/** Whether a pg error means the connection or server is (temporarily) gone. */
+export function isConnectionLevel(error: unknown): boolean {
+  if (isRetryable(error)) return true;
+  const code = (error as PgErrorFields | undefined)?.code;
+  if (typeof code === 'string' && code.length === 5 && RETRYABLE_CLASSES.has(code.slice(0, 2))) {
+    // 57014 is a statement_timeout or a cancel: running the same query again would only time out again.
+    return code !== '57014';
+  }
+  const message = error instanceof Error ? error.message : '';
+  return /Connection terminated|connection timeout|Client has encountered a connection error|not queryable|timeout exceeded when trying to connect/i.test(
+    message,
+  );
+}
+
+/** Points at `position` (1-based, from the server) inside `sql`. */
+function excerpt(sql: string, position: number): string {
+  const start = Math.max(0, position - 30);
+  const snippet = sql.slice(start, position + 30).replace(/\s+/g, ' ');
+  return `${start > 0 ? '…' : ''}${snippet}${position + 30 < sql.length ? '…' : ''}`;
+}
+
+/**
+ * Turns a pg or network error into a {@link ConnectorError} naming where it
+ * happened, with the server's message, SQLSTATE and position; never a password.
+ */
+export function toConnectorError(error: unknown, where: string, action: string, sql?: string, positionOffset = 0): ConnectorError {
+  if (error instanceof ConnectorError) return error;
+  const fields = (error ?? {}) as PgErrorFields;
+  let message = redactUrl(error instanceof Error ? error.message : String(error));
+  if (fields.code) message += ` (SQLSTATE ${fields.code})`;
+  if (fields.position && sql) {
+    const position = Number(fields.position) - positionOffset;
+    message += ` at position ${position}: ${excerpt(sql, position - 1)}`;
+  }
+  if (fields.detail) message += `; ${redactUrl(fields.detail)}`;
+  return new ConnectorError(`${action}: ${message}`, { where, retryable: isConnectionLevel(error), cause: error });
+}
