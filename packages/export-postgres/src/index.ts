@@ -3,7 +3,7 @@ import { PostgresExporter } from './postgres-exporter.js';
 import { exporterSchema } from './schema.js';
 
 export type { ExporterConfig } from './schema.js';
-export type { PgPool, PgPoolClient } from './pg-types.js';
+export type { PgPool, PgPoolClient } from '@sluice/pg-common';
 
 /**
  * `type: postgresql` export target: COPY (insert) or INSERT … ON CONFLICT

@@ -1,10 +1,7 @@
-import pg from 'pg';
 import { ConnectorError } from '@sluice/core';
 import type { ConnectorDeps, DataRecord, ExportRun, ExportSession, Exporter, WriteResult } from '@sluice/core';
-import { poolOptions } from './connection.js';
+import { createPool, sqlstate, toConnectorError, watchClient, type PgPool, type PgPoolClient } from '@sluice/pg-common';
 import { toPgText } from './encode.js';
-import { toConnectorError } from './errors.js';
-import type { PgPool, PgPoolClient } from './pg-types.js';
 import type { ExporterConfig } from './schema.js';
 import { createTableSql, inferColumnType, loadColumns, parseTableName, quoteIdent, type TableColumn, type TableName } from './table.js';
 import { writeIsolated, type PreparedRow, type WritePlan } from './write-batch.js';
@@ -35,32 +32,16 @@ export class PostgresExporter implements Exporter {
   }
 
   #getPool(): PgPool {
-    if (!this.#pool) {
-      const pool = new pg.Pool(poolOptions(this.#config, this.#deps.path, this.#deps.baseDir));
-      // Idle connections die when the server restarts; without a listener that would crash the process.
-      pool.on('error', (error) => this.#deps.logger.warn({ err: error.message }, 'idle PostgreSQL connection lost'));
-      this.#pool = pool as unknown as PgPool;
-    }
+    this.#pool ??= createPool(this.#config, this.#deps);
     return this.#pool;
   }
 
   async #connect(): Promise<PgPoolClient> {
-    let client: PgPoolClient;
     try {
-      client = await this.#getPool().connect();
+      return watchClient(await this.#getPool().connect(), this.#deps.logger);
     } catch (error) {
       throw toConnectorError(error, this.#deps.path, 'cannot connect to PostgreSQL');
     }
-    // A checked-out client reports a dropped connection as an `error` event (the
-    // running query rejects on its own); unheard, the event would crash the process.
-    const onError = (error: Error): void => this.#deps.logger.debug({ err: error.message }, 'PostgreSQL connection error');
-    client.on?.('error', onError);
-    const release = client.release.bind(client);
-    client.release = (destroy?: boolean | Error) => {
-      client.removeListener?.('error', onError);
-      release(destroy);
-    };
-    return client;
   }
 
   /** The table's columns, creating the table from `sample` when allowed. */
@@ -79,7 +60,7 @@ export class PostgresExporter implements Exporter {
         await client.query(createTableSql(this.#table, defs, this.#config.mode === 'upsert' ? this.#config.conflict_columns : undefined));
       } catch (error) {
         // Another session created it first.
-        const code = (error as { code?: string }).code;
+        const code = sqlstate(error);
         if (code !== '42P07' && code !== '23505') throw error;
       }
       this.#deps.logger.info({ table: this.#config.table, columns: defs }, 'created table');

@@ -1,5 +1,5 @@
 import type { DataRecord } from '@sluice/core';
-import type { PgPoolClient } from './pg-types.js';
+import type { PgPoolClient } from '@sluice/pg-common';
 
 /** Identifiers are always quoted; nothing from a record becomes SQL text. */
 export function quoteIdent(name: string): string {

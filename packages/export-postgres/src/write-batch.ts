@@ -3,7 +3,7 @@ import { pipeline } from 'node:stream/promises';
 import copyStreams from 'pg-copy-streams';
 import type { DataRecord, RejectedRecord } from '@sluice/core';
 import { copyField } from './encode.js';
-import type { PgPoolClient } from './pg-types.js';
+import { isRowLevel, type PgPoolClient } from '@sluice/pg-common';
 
 /** One record prepared for writing: its column texts in `columns` order. */
 export interface PreparedRow {
@@ -18,14 +18,6 @@ export interface WritePlan {
   readonly columns: readonly string[];
   /** `ON CONFLICT …` clause for upsert; undefined for COPY inserts. */
   readonly onConflict: string | undefined;
-}
-
-/** SQLSTATE classes that blame a row, not the connection or the statement: data exceptions, constraint violations, program limits (row too big). */
-const ROW_LEVEL_CLASSES = new Set(['22', '23', '54']);
-
-export function isRowLevel(error: unknown): boolean {
-  const code = (error as { code?: unknown } | undefined)?.code;
-  return typeof code === 'string' && ROW_LEVEL_CLASSES.has(code.slice(0, 2));
 }
 
 /** PostgreSQL's Bind message carries at most 65535 parameters. */

@@ -2,9 +2,9 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectorError } from '@sluice/core';
 import type { DataRecord, Exporter } from '@sluice/core';
-import { createTestDatabase, describeExporterConformance, flatConformanceRecords, makeExportRun, uniqueName, type TestDatabase } from '@sluice/testkit';
+import { createTestDatabase, startThrowawayPostgres, throwawayPostgresUnavailable, describeExporterConformance, flatConformanceRecords, makeExportRun, uniqueName, type TestDatabase } from '@sluice/testkit';
 import postgres from '../src/index.js';
-import { clusterUnavailable, startThrowawayCluster, testDeps } from './helpers.js';
+import { testDeps } from './helpers.js';
 
 const create = (options: Record<string, unknown>, deps = testDeps()): Exporter => postgres.create(postgres.schema.parse(options), deps);
 const signal = new AbortController().signal;
@@ -162,9 +162,9 @@ describe('connection failures', () => {
     await exporter.close?.();
   });
 
-  const unavailable = clusterUnavailable();
+  const unavailable = throwawayPostgresUnavailable();
   it.skipIf(unavailable !== undefined)(`PostgreSQL restarted mid-run: the batch fails retryably, nothing lands twice${unavailable ? ` (skipped: ${unavailable})` : ''}`, async () => {
-    const cluster = await startThrowawayCluster();
+    const cluster = await startThrowawayPostgres();
     try {
       const exporter = create({ url: cluster.url, table: 'events', create_table: true, mode: 'upsert', conflict_columns: ['id'] });
       const session = await exporter.open(makeExportRun());

@@ -3,7 +3,7 @@ import { PostgresSource } from './postgres-source.js';
 import { sourceSchema } from './schema.js';
 
 export type { SourceConfig } from './schema.js';
-export type { PgPool, PgPoolClient } from './pg-types.js';
+export type { PgPool, PgPoolClient } from '@sluice/pg-common';
 
 /**
  * `type: postgresql` (alias `postgres`): streams a query's rows in batches

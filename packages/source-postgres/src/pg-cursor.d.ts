@@ -7,6 +7,7 @@ declare module 'pg-cursor' {
     constructor(text: string, values?: readonly unknown[], config?: CursorConfig);
     read(rows: number): Promise<Record<string, unknown>[]>;
     close(): Promise<void>;
+    submit(connection: unknown): void;
   }
   export default Cursor;
 }

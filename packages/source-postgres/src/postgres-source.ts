@@ -1,12 +1,8 @@
 import Cursor from 'pg-cursor';
-import pg from 'pg';
 import type { ConnectorDeps, DataRecord, Logger, PushdownRules, ReadContext, Source } from '@sluice/core';
-import { poolOptions } from './connection.js';
-import { isConnectionLevel, toConnectorError } from './errors.js';
-import type { PgPool, PgPoolClient } from './pg-types.js';
+import { createPool, isConnectionLevel, toConnectorError, typeParsers, watchClient, type PgPool, type PgPoolClient } from '@sluice/pg-common';
 import { translate, type ColumnInfo } from './pushdown.js';
 import type { SourceConfig } from './schema.js';
-import { typeParsers } from './type-parsers.js';
 
 const ALIAS = 'sluice_src';
 
@@ -47,21 +43,6 @@ function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   });
 }
 
-/**
- * Listens for `error` events while a client is checked out (the query that
- * was running rejects on its own) and stops listening on release.
- */
-function watchClient(client: PgPoolClient, logger: Logger): PgPoolClient {
-  const onError = (error: Error): void => logger.debug({ err: error.message }, 'PostgreSQL connection error');
-  client.on?.('error', onError);
-  const release = client.release.bind(client);
-  client.release = (destroy?: boolean | Error) => {
-    client.removeListener?.('error', onError);
-    release(destroy);
-  };
-  return client;
-}
-
 /** Streams a query's rows through a server-side cursor, with rules pushed into SQL. */
 export class PostgresSource implements Source {
   readonly #config: SourceConfig;
@@ -79,12 +60,7 @@ export class PostgresSource implements Source {
   }
 
   #getPool(): PgPool {
-    if (!this.#pool) {
-      const pool = new pg.Pool(poolOptions(this.#config, this.#deps.path, this.#deps.baseDir));
-      // Idle connections die when the server restarts; without a listener that would crash the process.
-      pool.on('error', (error) => this.#deps.logger.warn({ err: error.message }, 'idle PostgreSQL connection lost'));
-      this.#pool = pool as unknown as PgPool;
-    }
+    this.#pool ??= createPool(this.#config, this.#deps);
     return this.#pool;
   }
 

@@ -1,7 +1,7 @@
 import type { ConditionNode, LeafNode, Scalar } from '@sluice/core';
 import { OVERFLOW, roundingInterval } from './decimal-bounds.js';
 import { viewOf, type ColumnKind, type ViewType } from './sql-views.js';
-import { OID } from './type-parsers.js';
+import { OID } from '@sluice/pg-common';
 
 /** What the `LIMIT 0` probe learnt about one output column. */
 export interface ColumnInfo {

@@ -2,9 +2,9 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectorError } from '@sluice/core';
 import type { DataRecord, Source } from '@sluice/core';
-import { createTestDatabase, describeSourceConformance, flatConformanceRecords, makeReadContext, type TestDatabase } from '@sluice/testkit';
+import { createTestDatabase, startThrowawayPostgres, throwawayPostgresUnavailable, describeSourceConformance, flatConformanceRecords, makeReadContext, type TestDatabase } from '@sluice/testkit';
 import postgres from '../src/index.js';
-import { clusterUnavailable, startThrowawayCluster, testDeps } from './helpers.js';
+import { testDeps } from './helpers.js';
 
 const create = (options: Record<string, unknown>, deps = testDeps()): Source => postgres.create(postgres.schema.parse(options), deps);
 
@@ -147,10 +147,10 @@ describe('streaming', () => {
   });
 });
 
-const unavailable = clusterUnavailable();
+const unavailable = throwawayPostgresUnavailable();
 describe.skipIf(unavailable !== undefined)(`PostgreSQL restarted mid-run${unavailable ? ` (skipped: ${unavailable})` : ''}`, () => {
   it('fails the interrupted read with a retryable error, and the next read completes', async () => {
-    const cluster = await startThrowawayCluster();
+    const cluster = await startThrowawayPostgres();
     try {
       const admin = new pg.Client({ connectionString: cluster.url });
       await admin.connect();

@@ -1,6 +1,12 @@
 export { testEndpoints, type TestEndpoints } from './endpoints.js';
 export { uniqueName } from './names.js';
-export { createTestDatabase, type TestDatabase } from './postgres.js';
+export {
+  createTestDatabase,
+  startThrowawayPostgres,
+  throwawayPostgresUnavailable,
+  type TestDatabase,
+  type ThrowawayPostgres,
+} from './postgres.js';
 export { createRedisPrefix, type RedisTestPrefix, type RedisScanClient } from './redis.js';
 export { startS3Server, type S3TestServer, type S3TestServerOptions, type S3TestClientConfig } from './s3.js';
 export { startHttpServer, type HttpTestServer } from './http.js';

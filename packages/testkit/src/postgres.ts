@@ -1,3 +1,8 @@
+import { execFileSync } from 'node:child_process';
+import { chownSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { testEndpoints } from './endpoints.js';
 import { uniqueName } from './names.js';
 
@@ -57,4 +62,80 @@ async function withAdmin<T>(url: string, fn: (client: AdminClient) => Promise<T>
   } finally {
     await client.end();
   }
+}
+
+const PG_BIN = '/usr/lib/postgresql/15/bin';
+
+/** A private PostgreSQL cluster on a free port, for tests that stop and restart the server. */
+export interface ThrowawayPostgres {
+  /** `postgres://postgres@127.0.0.1:<port>/postgres` (trust auth). */
+  readonly url: string;
+  /** Fast shutdown: open connections are terminated. */
+  stop(): void;
+  start(): void;
+  /** Stops the server (if running) and deletes its data directory. */
+  destroy(): void;
+}
+
+/**
+ * Why a throwaway cluster cannot be made here (no PostgreSQL 15 binaries,
+ * no `postgres` user, not root), or undefined when it can. Use it to skip.
+ */
+export function throwawayPostgresUnavailable(): string | undefined {
+  if (!existsSync(`${PG_BIN}/initdb`) || !existsSync(`${PG_BIN}/pg_ctl`)) return `no ${PG_BIN}/initdb or pg_ctl`;
+  try {
+    execFileSync('id', ['postgres'], { stdio: 'ignore' });
+  } catch {
+    return 'no "postgres" system user to run initdb as';
+  }
+  if (process.getuid?.() !== 0) return 'runuser needs root';
+  return undefined;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/**
+ * Starts a PostgreSQL 15 cluster of its own (initdb as the `postgres` user,
+ * 127.0.0.1 on a free port, fsync off), for tests that kill the server
+ * mid-run without disturbing the shared one.
+ *
+ * @example
+ * const cluster = await startThrowawayPostgres();
+ * try { cluster.stop(); cluster.start(); } finally { cluster.destroy(); }
+ */
+export async function startThrowawayPostgres(): Promise<ThrowawayPostgres> {
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-pg-'));
+  const data = join(dir, 'data');
+  const uid = Number(execFileSync('id', ['-u', 'postgres']).toString().trim());
+  const gid = Number(execFileSync('id', ['-g', 'postgres']).toString().trim());
+  chownSync(dir, uid, gid);
+  const port = await freePort();
+  const asPostgres = (args: string[]): void => {
+    execFileSync('runuser', ['-u', 'postgres', '--', ...args], { stdio: 'ignore' });
+  };
+  asPostgres([`${PG_BIN}/initdb`, '-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync']);
+  const start = (): void =>
+    asPostgres([`${PG_BIN}/pg_ctl`, '-D', data, '-o', `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off`, '-w', '-l', join(dir, 'log'), 'start']);
+  start();
+  return {
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    start,
+    stop: () => asPostgres([`${PG_BIN}/pg_ctl`, '-D', data, '-m', 'fast', '-w', 'stop']),
+    destroy() {
+      try {
+        asPostgres([`${PG_BIN}/pg_ctl`, '-D', data, '-m', 'immediate', '-w', 'stop']);
+      } catch {
+        // already stopped
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }

@@ -1,12 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
+import pg from 'pg';
 import { ConnectorError, parseDuration } from '@sluice/core';
-import type { SourceConfig } from './schema.js';
-
-type ConnectionOptions = Pick<
-  SourceConfig,
-  'url' | 'host' | 'port' | 'database' | 'username' | 'password' | 'ssl' | 'application_name' | 'connect_timeout' | 'statement_timeout' | 'pool'
->;
+import type { ConnectorDeps, Logger } from '@sluice/core';
+import type { ConnectionConfig } from './schema.js';
+import type { PgPool, PgPoolClient } from './types.js';
 
 function ms(value: string | number | undefined, where: string, key: string): number | undefined {
   if (value === undefined) return undefined;
@@ -21,8 +19,8 @@ function pem(value: string | undefined, baseDir: string): string | undefined {
   return readFileSync(isAbsolute(value) ? value : resolve(baseDir, value), 'utf8');
 }
 
-/** Builds node-postgres Pool options from the connector's config. */
-export function poolOptions(config: ConnectionOptions, where: string, baseDir: string): Record<string, unknown> {
+/** node-postgres Pool options from a connector's connection options. */
+export function poolOptions(config: ConnectionConfig, where: string, baseDir: string): Record<string, unknown> {
   const ssl =
     config.ssl === undefined || typeof config.ssl === 'boolean'
       ? config.ssl
@@ -54,7 +52,30 @@ export function poolOptions(config: ConnectionOptions, where: string, baseDir: s
   return options;
 }
 
-/** A URL with its password removed, safe for logs. */
-export function redactUrl(text: string): string {
-  return text.replace(/(\w+:\/\/[^:/@\s]*:)[^@\s]*@/g, '$1***@');
+/**
+ * A pg Pool for a connector. Idle connections die when the server restarts,
+ * and an unheard `error` event would crash the process: it is logged instead.
+ *
+ * @example
+ * this.#pool ??= (deps.client as PgPool | undefined) ?? createPool(config, deps);
+ */
+export function createPool(config: ConnectionConfig, deps: Pick<ConnectorDeps, 'path' | 'baseDir' | 'logger'>): PgPool {
+  const pool = new pg.Pool(poolOptions(config, deps.path, deps.baseDir));
+  pool.on('error', (error) => deps.logger.warn({ err: error.message }, 'idle PostgreSQL connection lost'));
+  return pool as unknown as PgPool;
+}
+
+/**
+ * Listens for `error` events while a client is checked out (the query that
+ * was running rejects on its own) and stops listening on release.
+ */
+export function watchClient(client: PgPoolClient, logger: Logger): PgPoolClient {
+  const onError = (error: Error): void => logger.debug({ err: error.message }, 'PostgreSQL connection error');
+  client.on?.('error', onError);
+  const release = client.release.bind(client);
+  client.release = (destroy?: boolean | Error) => {
+    client.removeListener?.('error', onError);
+    release(destroy);
+  };
+  return client;
 }

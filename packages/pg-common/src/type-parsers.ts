@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { PgTypeParsers } from './pg-types.js';
+import type { PgTypeParsers } from './types.js';
 
 /** PostgreSQL type OIDs this package treats specially. */
 export const OID = {

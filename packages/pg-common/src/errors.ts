@@ -1,5 +1,4 @@
 import { ConnectorError, isRetryable } from '@sluice/core';
-import { redactUrl } from './connection.js';
 
 interface PgErrorFields {
   code?: string;
@@ -10,11 +9,20 @@ interface PgErrorFields {
 /** SQLSTATE classes worth a retry: connection, resources, shutdown, serialization. */
 const RETRYABLE_CLASSES = new Set(['08', '53', '57', '40']);
 
-/** Whether a pg error means the connection or server is (temporarily) gone. */
+/** SQLSTATE classes that blame a row, not the connection or the statement: data exceptions, constraint violations, program limits (row too big). */
+const ROW_LEVEL_CLASSES = new Set(['22', '23', '54']);
+
+/** The SQLSTATE of a pg error, if it has one. */
+export function sqlstate(error: unknown): string | undefined {
+  const code = (error as PgErrorFields | undefined)?.code;
+  return typeof code === 'string' && code.length === 5 ? code : undefined;
+}
+
+/** Whether a pg error means the connection or server is (temporarily) gone: retry the whole operation. */
 export function isConnectionLevel(error: unknown): boolean {
   if (isRetryable(error)) return true;
-  const code = (error as PgErrorFields | undefined)?.code;
-  if (typeof code === 'string' && code.length === 5 && RETRYABLE_CLASSES.has(code.slice(0, 2))) {
+  const code = sqlstate(error);
+  if (code !== undefined && RETRYABLE_CLASSES.has(code.slice(0, 2))) {
     // 57014 is a statement_timeout or a cancel: running the same query again would only time out again.
     return code !== '57014';
   }
@@ -22,6 +30,17 @@ export function isConnectionLevel(error: unknown): boolean {
   return /Connection terminated|connection timeout|Client has encountered a connection error|not queryable|timeout exceeded when trying to connect/i.test(
     message,
   );
+}
+
+/** Whether the server refused a row for what it holds (a bad value, a constraint): the other rows can still be written. */
+export function isRowLevel(error: unknown): boolean {
+  const code = sqlstate(error);
+  return code !== undefined && ROW_LEVEL_CLASSES.has(code.slice(0, 2));
+}
+
+/** A URL with its password removed, safe for logs. */
+export function redactUrl(text: string): string {
+  return text.replace(/(\w+:\/\/[^:/@\s]*:)[^@\s]*@/g, '$1***@');
 }
 
 /** Points at `position` (1-based, from the server) inside `sql`. */
@@ -33,7 +52,9 @@ function excerpt(sql: string, position: number): string {
 
 /**
  * Turns a pg or network error into a {@link ConnectorError} naming where it
- * happened, with the server's message, SQLSTATE and position; never a password.
+ * happened, with the server's message, SQLSTATE and position (counted in
+ * `sql`, after `positionOffset` characters the connector put before it);
+ * never a password. Retryable when the connection is at fault.
  */
 export function toConnectorError(error: unknown, where: string, action: string, sql?: string, positionOffset = 0): ConnectorError {
   if (error instanceof ConnectorError) return error;

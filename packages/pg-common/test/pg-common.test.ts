@@ -1,0 +1,66 @@
+import pg from 'pg';
+import { describe, expect, it } from 'vitest';
+import { ConnectorError, z } from '@sluice/core';
+import { testEndpoints } from '@sluice/testkit';
+import { connectionShape, isConnectionLevel, isRowLevel, parseTimestampUtc, poolOptions, refineConnection, toConnectorError, typeParsers } from '../src/index.js';
+
+const schema = z.strictObject(connectionShape).superRefine(refineConnection);
+
+describe('connection options', () => {
+  it('takes the seed fields or a url, not both', () => {
+    expect(schema.safeParse({ host: 'h', port: 5432, database: 'd', username: 'u', password: 'p' }).success).toBe(true);
+    const both = schema.safeParse({ url: 'postgres://u@h/d', password: 'p' });
+    expect(both.success).toBe(false);
+    expect(both.error?.issues[0]?.path).toEqual(['password']);
+  });
+
+  it('builds pool options with durations in milliseconds', () => {
+    const options = poolOptions(schema.parse({ host: 'db', username: 'u', statement_timeout: '5s', pool: { max: 2 } }), 'datasources.db', '/');
+    expect(options).toEqual({
+      application_name: 'sluice',
+      connectionTimeoutMillis: 10_000,
+      statement_timeout: 5_000,
+      max: 2,
+      idleTimeoutMillis: 30_000,
+      host: 'db',
+      port: 5432,
+      user: 'u',
+    });
+    expect(() => poolOptions(schema.parse({ connect_timeout: 'soon' }), 'datasources.db', '/')).toThrow(/datasources\.db.*connect_timeout: "soon"/);
+  });
+});
+
+describe('errors', () => {
+  it('reports the server message and position, classified, without the password', async () => {
+    const client = new pg.Client({ connectionString: testEndpoints().pgUrl });
+    await client.connect();
+    try {
+      const sql = 'SELECT 1 FORM t';
+      const error = await client.query(sql).then(() => undefined, (e: unknown) => e);
+      const wrapped = toConnectorError(error, 'datasources.db', 'query failed', sql);
+      expect(wrapped).toBeInstanceOf(ConnectorError);
+      expect(wrapped.message).toMatch(/syntax error at or near "t" \(SQLSTATE 42601\) at position 15/);
+      expect(wrapped.retryable).toBe(false);
+      const bad = await client.query(`SELECT 'x'::int`).then(() => undefined, (e: unknown) => e);
+      expect(isRowLevel(bad)).toBe(true);
+    } finally {
+      await client.end();
+    }
+    const refused = toConnectorError(Object.assign(new Error('connect ECONNREFUSED postgres://u:s3cret@h/d'), { code: 'ECONNREFUSED' }), 'x', 'cannot connect');
+    expect(refused.retryable).toBe(true);
+    expect(refused.message).not.toContain('s3cret');
+    expect(isConnectionLevel({ code: '57P01' })).toBe(true); // admin shutdown
+    expect(isConnectionLevel({ code: '57014' })).toBe(false); // statement timeout: retrying would time out again
+    expect(isRowLevel({ code: '23505' })).toBe(true);
+    expect(isRowLevel({ code: '08006' })).toBe(false);
+  });
+});
+
+describe('type parsers', () => {
+  it('keeps numerics exact and reads timestamps as UTC', () => {
+    expect(typeParsers.getTypeParser(1700)('12345678901234567890.5')).toBe('12345678901234567890.5');
+    expect(typeParsers.getTypeParser(20)('9223372036854775807')).toBe('9223372036854775807');
+    expect(parseTimestampUtc('2024-01-02 03:04:05.678')).toEqual(new Date('2024-01-02T03:04:05.678Z'));
+    expect(parseTimestampUtc('infinity')).toBe('infinity');
+  });
+});
