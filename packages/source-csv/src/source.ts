@@ -1,14 +1,13 @@
 import { constants, createReadStream } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { ConnectorError, parseDuration, type ConnectorDeps, type DataRecord, type ReadContext, type Source } from '@sluice/core';
-import type { Dispatcher } from 'undici';
+import { ConnectorError, parseDuration, redactUrl, type ConnectorDeps, type DataRecord, type ReadContext, type Source } from '@sluice/core';
+import { LazyHttpClient, createHttpRedactor, requestHeaders, sendOk, type HttpCall } from '@sluice/http-common';
 import { BatchCollector } from './batches.js';
 import { CsvParseTokenizer } from './csv-parse-tokenizer.js';
 import { createDecoder, decodeText } from './decode.js';
 import { FastTokenizer } from './fast-tokenizer.js';
 import { expandGlob } from './glob.js';
-import { createHttpClient, displayUrl, httpRequest, type HttpClient } from './http.js';
 import { RowHandler } from './rows.js';
 import type { Tokenizer } from './tokenizer.js';
 import type { CsvSourceConfig } from './types.js';
@@ -36,10 +35,11 @@ export function fastPathCovers(config: CsvSourceConfig): boolean {
 
 /** Reads CSV files (a path or glob) or one http(s) URL. */
 export class CsvSource implements Source {
-  private client: HttpClient | undefined;
-  private ownClient: Dispatcher | undefined;
+  private readonly http: LazyHttpClient;
   private readonly timeoutMs: number;
+  /** Configured headers, with credentials in `url` turned into Basic auth so they never travel in the location. */
   private readonly headers: Record<string, string>;
+  private readonly redact: (text: string) => string;
   /** Tests force the reference tokenizer through this. */
   useFastPath: boolean;
 
@@ -49,28 +49,14 @@ export class CsvSource implements Source {
   ) {
     this.timeoutMs = parseDuration(config.timeout) ?? 30_000;
     this.useFastPath = fastPathCovers(config);
-    this.headers = { ...config.headers };
-    if (config.url !== undefined) {
-      // Credentials in the URL become Basic auth: they never travel in the location.
-      const url = new URL(config.url);
-      const hasAuth = Object.keys(this.headers).some((name) => name.toLowerCase() === 'authorization');
-      if ((url.username || url.password) && !hasAuth) {
-        const user = decodeURIComponent(url.username);
-        const password = decodeURIComponent(url.password);
-        this.headers.authorization = `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
-      }
-    }
+    this.headers = requestHeaders({ headers: config.headers, ...(config.url !== undefined ? { url: config.url } : {}) });
+    this.redact = createHttpRedactor({ headers: this.headers, ...(config.url !== undefined ? { url: config.url } : {}) });
     try {
       createDecoder(config.encoding);
     } catch {
       throw new ConnectorError(`encoding "${config.encoding}" is not supported`, { where: `${deps.path}.encoding` });
     }
-    if (deps.client !== undefined) {
-      if (typeof (deps.client as { request?: unknown }).request !== 'function') {
-        throw new ConnectorError('the injected client is not an undici Dispatcher (no request())', { where: deps.path });
-      }
-      this.client = deps.client as HttpClient;
-    }
+    this.http = new LazyHttpClient(deps, { maxRedirections: 5 });
   }
 
   async *read(ctx: ReadContext): AsyncGenerator<DataRecord[]> {
@@ -106,14 +92,14 @@ export class CsvSource implements Source {
 
   async check(signal: AbortSignal): Promise<void> {
     if (this.config.url !== undefined) {
-      const request = { client: this.httpClient(), url: this.config.url, headers: this.headers, timeoutMs: this.timeoutMs, signal, where: this.deps.path };
+      const call = this.httpCall(this.config.url, signal);
       try {
-        const response = await httpRequest({ ...request, method: 'HEAD' });
+        const response = await sendOk({ ...call, method: 'HEAD' }, { excerpt: false });
         await response.body.dump();
       } catch (error) {
         // Some servers refuse HEAD: one byte of a GET proves the file is there.
         if (!(error instanceof ConnectorError) || signal.aborted) throw error;
-        const response = await httpRequest({ ...request, method: 'GET', headers: { ...this.headers, range: 'bytes=0-0' } });
+        const response = await sendOk({ ...call, headers: { ...this.headers, range: 'bytes=0-0' } }, { excerpt: false });
         await response.body.dump();
       }
       return;
@@ -124,12 +110,7 @@ export class CsvSource implements Source {
   }
 
   async close(): Promise<void> {
-    const own = this.ownClient;
-    this.ownClient = undefined;
-    if (own) {
-      this.client = undefined;
-      await own.close().catch(() => undefined);
-    }
+    await this.http.close().catch(() => undefined);
   }
 
   private flush(batch: DataRecord[], batches: BatchCollector, ctx: ReadContext): DataRecord[] {
@@ -170,12 +151,19 @@ export class CsvSource implements Source {
     });
   }
 
-  private httpClient(): HttpClient {
-    if (!this.client) {
-      this.ownClient = createHttpClient();
-      this.client = this.ownClient;
-    }
-    return this.client;
+  /** A GET of `url`, streamed: the timeout bounds each wait, never the whole download. */
+  private httpCall(url: string, signal: AbortSignal): HttpCall {
+    return {
+      client: this.http.get(),
+      url: new URL(url),
+      method: 'GET',
+      headers: this.headers,
+      signal,
+      timeoutMs: this.timeoutMs,
+      streaming: true,
+      where: this.deps.path,
+      redact: this.redact,
+    };
   }
 
   private async inputs(): Promise<Input[]> {
@@ -183,19 +171,9 @@ export class CsvSource implements Source {
     if (url !== undefined) {
       return [
         {
-          name: displayUrl(url),
-          open: async (signal) => {
-            const response = await httpRequest({
-              client: this.httpClient(),
-              url,
-              method: 'GET',
-              headers: this.headers,
-              timeoutMs: this.timeoutMs,
-              signal,
-              where: this.deps.path,
-            });
-            return response.body;
-          },
+          name: redactUrl(url),
+          // A download's error page is not worth printing: the status says it.
+          open: async (signal) => (await sendOk(this.httpCall(url, signal), { excerpt: false })).body,
         },
       ];
     }
