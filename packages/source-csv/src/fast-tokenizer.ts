@@ -35,6 +35,8 @@ export class FastTokenizer implements Tokenizer {
   private rd = '';
   private starts = new Int32Array(64);
   private ends = new Int32Array(64);
+  /** 1 where a span holds doubled quotes to unescape. */
+  private escaped = new Uint8Array(64);
   private readonly delimiterCode: number;
 
   constructor(
@@ -92,13 +94,23 @@ export class FastTokenizer implements Tokenizer {
           if (!final) break;
           simple = false;
         }
-        if (simple && nq > lineEnd) {
+        if (simple && nq < lineEnd) {
+          // Well-formed quoted fields stay spans too; anything odd goes to the character loop.
+          const count = this.quotedSpans(buf, pos, lineEnd, nq);
+          if (count > 0) {
+            const line = this.line;
+            if (lineEnd !== len) this.line++;
+            this.sink.spans(buf, this.starts, this.ends, count, line, pos, lineEnd, this.escaped);
+            pos = lineEnd === len ? len : lineEnd + rd.length;
+            continue;
+          }
+        } else if (simple) {
           const next = lineEnd === len ? len : lineEnd + rd.length;
           if (lineEnd === pos) {
             if (!skipEmpty) {
               this.starts[0] = pos;
               this.ends[0] = pos;
-              this.sink.spans(buf, this.starts, this.ends, 1, this.line, pos, pos);
+              this.sink.spans(buf, this.starts, this.ends, 1, this.line, pos, pos, undefined);
             }
             this.line++;
             pos = next;
@@ -119,7 +131,7 @@ export class FastTokenizer implements Tokenizer {
           }
           const line = this.line;
           if (lineEnd !== len) this.line++;
-          this.sink.spans(buf, this.starts, this.ends, count, line, pos, lineEnd);
+          this.sink.spans(buf, this.starts, this.ends, count, line, pos, lineEnd, undefined);
           pos = next;
           continue;
         }
@@ -134,10 +146,64 @@ export class FastTokenizer implements Tokenizer {
   private grow(): void {
     const starts = new Int32Array(this.starts.length * 2);
     const ends = new Int32Array(this.ends.length * 2);
+    const escaped = new Uint8Array(this.escaped.length * 2);
     starts.set(this.starts);
     ends.set(this.ends);
+    escaped.set(this.escaped);
     this.starts = starts;
     this.ends = ends;
+    this.escaped = escaped;
+  }
+
+  /**
+   * Splits a line holding quotes (`buf[pos, lineEnd)`, no stray line break
+   * inside) into spans when every quote is part of a well-formed quoted
+   * field (`"..."` with `""` inside, closed right before a delimiter or the
+   * line end): then csv-parse's fields are exactly the spans, unescaped.
+   * Returns the field count, or 0 for the character loop to handle.
+   */
+  private quotedSpans(buf: string, pos: number, lineEnd: number, firstQuote: number): number {
+    const D = this.delimiterCode;
+    const delimiter = this.options.delimiter;
+    let nq = firstQuote;
+    let count = 0;
+    let start = pos;
+    for (;;) {
+      if (count === this.starts.length) this.grow();
+      if (start === nq) {
+        let p = start + 1;
+        let escaped = 0;
+        for (;;) {
+          const q = buf.indexOf('"', p);
+          // No closing quote on this line: an embedded line break or an unclosed quote.
+          if (q === -1 || q >= lineEnd) return 0;
+          if (q + 1 < lineEnd && buf.charCodeAt(q + 1) === QUOTE) {
+            escaped = 1;
+            p = q + 2;
+            continue;
+          }
+          this.starts[count] = start + 1;
+          this.ends[count] = q;
+          this.escaped[count++] = escaped;
+          if (q + 1 === lineEnd) return count;
+          if (buf.charCodeAt(q + 1) !== D) return 0;
+          start = q + 2;
+          nq = buf.indexOf('"', start);
+          if (nq === -1) nq = NONE;
+          break;
+        }
+        continue;
+      }
+      let end = buf.indexOf(delimiter, start);
+      if (end === -1 || end > lineEnd) end = lineEnd;
+      // A quote inside an unquoted field is an error csv-parse reports.
+      if (nq < end) return 0;
+      this.starts[count] = start;
+      this.ends[count] = end;
+      this.escaped[count++] = 0;
+      if (end === lineEnd) return count;
+      start = end + 1;
+    }
   }
 
   /**

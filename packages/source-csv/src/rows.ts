@@ -11,8 +11,18 @@ export interface RowSink {
   /**
    * A row as spans of `text` (`starts[i]`, `ends[i]`), so only the fields
    * that are needed get sliced. Its raw text is `text[rawStart, rawEnd)`.
+   * Where `escaped[i]` is 1 the span holds doubled quotes (`""` means `"`).
    */
-  spans(text: string, starts: Int32Array, ends: Int32Array, count: number, line: number, rawStart: number, rawEnd: number): void;
+  spans(
+    text: string,
+    starts: Int32Array,
+    ends: Int32Array,
+    count: number,
+    line: number,
+    rawStart: number,
+    rawEnd: number,
+    escaped: Uint8Array | undefined,
+  ): void;
   /** Input that is not a row (bad quoting). */
   malformed(raw: string, error: CsvRowError, line: number): void;
 }
@@ -53,6 +63,7 @@ export class RowHandler implements RowSink {
   private text = '';
   private starts: Int32Array = new Int32Array(0);
   private ends: Int32Array = new Int32Array(0);
+  private escaped: Uint8Array | undefined;
 
   constructor(private readonly options: RowHandlerOptions) {
     this.skipHeader = options.header;
@@ -64,8 +75,18 @@ export class RowHandler implements RowSink {
     this.row(fields.length, line, text, rawStart, rawEnd);
   }
 
-  spans(text: string, starts: Int32Array, ends: Int32Array, count: number, line: number, rawStart: number, rawEnd: number): void {
+  spans(
+    text: string,
+    starts: Int32Array,
+    ends: Int32Array,
+    count: number,
+    line: number,
+    rawStart: number,
+    rawEnd: number,
+    escaped: Uint8Array | undefined,
+  ): void {
     this.arr = undefined;
+    this.escaped = escaped;
     this.text = text;
     this.starts = starts;
     this.ends = ends;
@@ -80,7 +101,9 @@ export class RowHandler implements RowSink {
   }
 
   private field(i: number): string {
-    return this.arr !== undefined ? this.arr[i]! : this.text.slice(this.starts[i]!, this.ends[i]!);
+    if (this.arr !== undefined) return this.arr[i]!;
+    const value = this.text.slice(this.starts[i]!, this.ends[i]!);
+    return this.escaped !== undefined && this.escaped[i] === 1 ? value.replaceAll('""', '"') : value;
   }
 
   private location(line: number): string {

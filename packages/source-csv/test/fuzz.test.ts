@@ -19,9 +19,12 @@ function recorder(): { sink: RowSink; out: Recorded } {
     fields(fields, line, text, rawStart, rawEnd) {
       out.rows.push({ fields: [...fields], line, raw: text.slice(rawStart, rawEnd) });
     },
-    spans(text, starts, ends, count, line, rawStart, rawEnd) {
+    spans(text, starts, ends, count, line, rawStart, rawEnd, escaped) {
       const fields: string[] = [];
-      for (let i = 0; i < count; i++) fields.push(text.slice(starts[i]!, ends[i]!));
+      for (let i = 0; i < count; i++) {
+        const value = text.slice(starts[i]!, ends[i]!);
+        fields.push(escaped?.[i] === 1 ? value.replaceAll('""', '"') : value);
+      }
       out.rows.push({ fields, line, raw: text.slice(rawStart, rawEnd) });
     },
     malformed(_raw, error: CsvRowError, line) {
