@@ -9,6 +9,28 @@ export function encodeLine(value: unknown): string {
   return JSON.stringify(value, replacer);
 }
 
+/**
+ * One JSON array for a batch of flat records whose values JSON holds as they
+ * are (strings, finite numbers, booleans, null): what CSV sources give. The
+ * replacer-free JSON.stringify is several times faster than encodeLine per
+ * record. Undefined when any value needs a tag (the caller falls back).
+ */
+export function encodePlainBatch(records: readonly DataRecord[]): string | undefined {
+  for (let r = 0; r < records.length; r++) {
+    const record = records[r]!;
+    for (const key in record) {
+      const value = record[key];
+      const type = typeof value;
+      if (type === 'string' || type === 'boolean' || value === null || value === undefined) continue;
+      if (type === 'number' && Number.isFinite(value)) continue;
+      return undefined;
+    }
+    // Inherited enumerable keys would be seen by for-in but not by JSON.stringify: be safe.
+    if (Object.getPrototypeOf(record) !== Object.prototype && Object.getPrototypeOf(record) !== null) return undefined;
+  }
+  return JSON.stringify(records);
+}
+
 export function decodeLine(line: string): unknown {
   return JSON.parse(line, reviver);
 }

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { DataRecord } from '../types.js';
-import { decodeLine, encodeLine } from './codec.js';
+import { decodeLine, encodeLine, encodePlainBatch } from './codec.js';
 
 /**
  * A session-delivery route's copy of every record it handed the exporter,
@@ -31,8 +31,13 @@ export class Spool {
       this.stream = createWriteStream(this.file, { highWaterMark: 1 << 20 });
       this.stream.on('error', (error) => (this.failure = error));
     }
-    let text = '';
-    for (const record of records) text += `${encodeLine(record)}\n`;
+    // A line is either one batch of plain records as a JSON array, or one tagged record.
+    let text = encodePlainBatch(records);
+    if (text !== undefined) text += '\n';
+    else {
+      text = '';
+      for (const record of records) text += `${encodeLine(record)}\n`;
+    }
     this.count += records.length;
     if (!this.stream.write(text)) await new Promise<void>((resolve) => this.stream!.once('drain', resolve));
   }
@@ -45,7 +50,9 @@ export class Spool {
     let batch: DataRecord[] = [];
     for await (const line of lines) {
       if (line === '') continue;
-      batch.push(decodeLine(line) as DataRecord);
+      if (line.charCodeAt(0) === 0x5b /* [ */) {
+        for (const record of JSON.parse(line) as DataRecord[]) batch.push(record);
+      } else batch.push(decodeLine(line) as DataRecord);
       if (batch.length >= batchSize) {
         yield batch;
         batch = [];
