@@ -24,6 +24,7 @@ const CASES = {
   csv: { format: 'csv' },
   'parquet snappy rg=50k': { format: 'parquet', parquet: { compression: 'snappy', row_group_size: 50_000 } },
   'parquet snappy rg=10k': { format: 'parquet', parquet: { compression: 'snappy', row_group_size: 10_000 } },
+  'parquet snappy rg=20k': { format: 'parquet', parquet: { compression: 'snappy', row_group_size: 20_000 } },
   'parquet snappy rg=100k': { format: 'parquet', parquet: { compression: 'snappy', row_group_size: 100_000 } },
   'parquet uncompressed rg=50k': { format: 'parquet', parquet: { compression: 'uncompressed', row_group_size: 50_000 } },
   'parquet gzip rg=50k': { format: 'parquet', parquet: { compression: 'gzip', row_group_size: 50_000 } },

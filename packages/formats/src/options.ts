@@ -46,7 +46,7 @@ const parquetOptionsSchema = z
       .number()
       .int()
       .positive()
-      .default(50_000)
+      .default(20_000)
       .describe('Rows buffered per row group; memory holds at most one row group'),
     row_group_bytes: z
       .number()

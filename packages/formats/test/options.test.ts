@@ -26,7 +26,7 @@ describe('option schemas', () => {
   it('fills every default from an empty object', () => {
     expect(encoderOptionsSchema.parse({})).toEqual({
       csv: { delimiter: ',', header: true, null_value: '', line_ending: 'lf' },
-      parquet: { row_group_size: 50_000, row_group_bytes: 16 * 1024 * 1024, compression: 'snappy' },
+      parquet: { row_group_size: 20_000, row_group_bytes: 16 * 1024 * 1024, compression: 'snappy' },
     });
   });
 
