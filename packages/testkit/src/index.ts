@@ -9,7 +9,17 @@ export {
 } from './postgres.js';
 export { createRedisPrefix, type RedisTestPrefix, type RedisScanClient } from './redis.js';
 export { startS3Server, type S3TestServer, type S3TestServerOptions, type S3TestClientConfig } from './s3.js';
-export { startHttpServer, type HttpTestServer } from './http.js';
+export {
+  startHttpServer,
+  startHttpReceiver,
+  sendJson,
+  type HttpTestServer,
+  type HttpReceiver,
+  type HttpReceiverOptions,
+  type HttpFault,
+  type ReceivedRequest,
+  type ReceiverHandler,
+} from './http.js';
 export { silentLogger, memoryLogger, type MemoryLogger, type LogLine, type LogLevel } from './logger.js';
 export {
   makeReadContext,
