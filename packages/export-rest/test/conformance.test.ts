@@ -1,5 +1,5 @@
 import type { DataRecord } from '@sluice/core';
-import { describeExporterConformance, startHttpServer } from '@sluice/testkit';
+import { describeExporterConformance, startHttpReceiver } from '@sluice/testkit';
 import restExporter from '@sluice/export-rest';
 import { deps } from './helpers.js';
 
@@ -13,15 +13,9 @@ describeExporterConformance('rest_api', {
   async setup() {
     // A receiver that keeps one body per Idempotency-Key, as a careful API would.
     const received = new Map<string, Envelope>();
-    const server = await startHttpServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        if (req.method === 'POST') {
-          received.set(String(req.headers['idempotency-key']), JSON.parse(Buffer.concat(chunks).toString('utf8')) as Envelope);
-        }
-        res.writeHead(req.method === 'POST' ? 202 : 204).end();
-      });
+    const server = await startHttpReceiver((req, res) => {
+      if (req.method === 'POST') received.set(String(req.headers['idempotency-key']), JSON.parse(req.body) as Envelope);
+      res.writeHead(req.method === 'POST' ? 202 : 204).end();
     });
     const options = restExporter.schema.parse({ url: `${server.url}/ingest`, envelope: true, batch_size: 3 });
     return {

@@ -1,10 +1,12 @@
 import { ConnectorError, type DataRecord } from '@sluice/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import restExporter from '@sluice/export-rest';
-import { deps, exportRun, json, sleep, startServer, type TestServer } from './helpers.js';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { sendJson, startHttpReceiver, type HttpReceiver } from '@sluice/testkit';
+import { deps, exportRun } from './helpers.js';
 
 const records = (n: number, from = 0): DataRecord[] => Array.from({ length: n }, (_, i) => ({ id: from + i, value: 1000 + from + i }));
-let server: TestServer | undefined;
+let server: HttpReceiver | undefined;
 afterEach(async () => {
   await server?.close();
   server = undefined;
@@ -13,11 +15,11 @@ afterEach(async () => {
 function exporter(options: Record<string, unknown>) {
   return restExporter.create(restExporter.schema.parse(options), deps());
 }
-const bodies = (s: TestServer) => s.requests.filter((r) => r.method === 'POST').map((r) => JSON.parse(r.body) as unknown);
+const bodies = (s: HttpReceiver) => s.requests.filter((r) => r.method === 'POST').map((r) => JSON.parse(r.body) as unknown);
 
 describe('export-rest', () => {
   it('splits writes into batch_size JSON arrays with auth, content-type and distinct idempotency keys', async () => {
-    server = await startServer((_req, res) => json(res, { ok: true }, 201));
+    server = await startHttpReceiver((_req, res) => sendJson(res, { ok: true }, 201));
     const ex = exporter({ url: `${server.url}/alerts`, batch_size: 100, auth: { type: 'bearer', token: 'tok-abcdef' } });
     const run = exportRun();
     const session = await ex.open(run);
@@ -34,7 +36,7 @@ describe('export-rest', () => {
   });
 
   it('batch_size 1 sends each record as an object; envelope wraps records with the rule', async () => {
-    server = await startServer((_req, res) => json(res, {}));
+    server = await startHttpReceiver((_req, res) => sendJson(res, {}));
     const single = exporter({ url: server.url, batch_size: 1, method: 'PUT' });
     const run = exportRun();
     await (await single.open(run)).write(records(2), run.signal);
@@ -69,11 +71,11 @@ describe('export-rest', () => {
   it('keeps at most `concurrency` requests in flight', async () => {
     let inFlight = 0;
     let peak = 0;
-    server = await startServer(async (_req, res) => {
+    server = await startHttpReceiver(async (_req, res) => {
       peak = Math.max(peak, ++inFlight);
       await sleep(30);
       inFlight--;
-      json(res, {});
+      sendJson(res, {});
     });
     const ex = exporter({ url: server.url, batch_size: 2, concurrency: 3 });
     const run = exportRun();
@@ -86,12 +88,12 @@ describe('export-rest', () => {
   });
 
   it('a 400 rejects only that request\'s records, with status and a bounded, redacted body excerpt', async () => {
-    server = await startServer((req, res) => {
+    server = await startHttpReceiver((req, res) => {
       const batch = JSON.parse(req.body) as DataRecord[];
       if (batch.some((r) => r.id === 15)) {
         res.writeHead(400, { 'content-type': 'text/plain' });
         res.end(`bad record; you sent ${req.headers.authorization} ${'x'.repeat(5000)}`);
-      } else json(res, {});
+      } else sendJson(res, {});
     });
     const ex = exporter({ url: server.url, batch_size: 10, auth: { type: 'bearer', token: 'tok-abcdef' } });
     const run = exportRun();
@@ -109,13 +111,9 @@ describe('export-rest', () => {
   });
 
   it('a 500 fails the write as retryable; the retry re-sends only the failed requests with the same keys', async () => {
-    let failNext = true;
-    server = await startServer((req, res) => {
-      const batch = JSON.parse(req.body) as DataRecord[];
-      if (batch[0]!.id === 10 && failNext) {
-        failNext = false;
-        json(res, { error: 'boom' }, 500);
-      } else json(res, {});
+    // concurrency 1 sends in order: the second request (records 10..19) fails once.
+    server = await startHttpReceiver((_req, res) => sendJson(res, {}), {
+      fault: (_req, index) => (index === 1 ? { status: 500, body: 'boom' } : undefined),
     });
     const ex = exporter({ url: server.url, batch_size: 10, concurrency: 1 });
     const run = exportRun();
@@ -139,11 +137,8 @@ describe('export-rest', () => {
   });
 
   it('429 carries Retry-After; a hang past the timeout and a dropped connection are retryable', async () => {
-    server = await startServer((req, res) => {
-      if (req.url === '/busy') json(res, {}, 429, { 'retry-after': '3' });
-      else if (req.url === '/hang') return;
-      else res.socket?.destroy();
-    });
+    const faults = { '/busy': { status: 429, headers: { 'retry-after': '3' } }, '/hang': 'hang', '/drop': 'drop' } as const;
+    server = await startHttpReceiver(undefined, { fault: (req) => faults[req.url as keyof typeof faults] });
     const run = exportRun();
     const attempt = async (path: string, extra: Record<string, unknown> = {}) => {
       const ex = exporter({ url: `${server!.url}${path}`, ...extra });
@@ -161,7 +156,7 @@ describe('export-rest', () => {
   });
 
   it('rejects an unserialisable record alone and writes bigint as a string', async () => {
-    server = await startServer((_req, res) => json(res, {}));
+    server = await startHttpReceiver((_req, res) => sendJson(res, {}));
     const ex = exporter({ url: server.url });
     const run = exportRun();
     const circular: DataRecord = { id: 'loop' };
@@ -173,11 +168,11 @@ describe('export-rest', () => {
   });
 
   it('check() never sends records: HEAD tolerates 405, refuses 401; health_url must be 2xx', async () => {
-    server = await startServer((req, res) => {
-      if (req.url === '/health') json(res, { ok: true });
-      else if (req.url === '/private') json(res, {}, 401);
-      else if (req.url === '/sick') json(res, {}, 503);
-      else json(res, {}, req.method === 'HEAD' ? 405 : 200);
+    server = await startHttpReceiver((req, res) => {
+      if (req.url === '/health') sendJson(res, { ok: true });
+      else if (req.url === '/private') sendJson(res, {}, 401);
+      else if (req.url === '/sick') sendJson(res, {}, 503);
+      else sendJson(res, {}, req.method === 'HEAD' ? 405 : 200);
     });
     const signal = AbortSignal.timeout(5000);
     await exporter({ url: `${server.url}/alerts` }).check?.(signal);
@@ -190,7 +185,7 @@ describe('export-rest', () => {
   });
 
   it('an aborted signal settles the write without sending', async () => {
-    server = await startServer((_req, res) => json(res, {}));
+    server = await startHttpReceiver((_req, res) => sendJson(res, {}));
     const ex = exporter({ url: server.url });
     const run = exportRun();
     run.controller.abort();

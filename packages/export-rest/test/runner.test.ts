@@ -1,9 +1,8 @@
 import { loadConfig, Pipeline, type DataRecord, type DeadLetterEntry, type DeadLetterStore } from '@sluice/core';
-import { startHttpServer, type HttpTestServer } from '@sluice/testkit';
+import { memoryLogger, startHttpReceiver, type HttpFault, type HttpReceiver } from '@sluice/testkit';
 import restSource from '@sluice/source-rest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import restExporter from '@sluice/export-rest';
-import { memoryLogger } from './helpers.js';
 
 /**
  * End to end through core's runner: a flaky paginated API → rule → a flaky
@@ -12,64 +11,58 @@ import { memoryLogger } from './helpers.js';
  */
 describe('REST → rules → REST through the runner, with faults on both sides', () => {
   const records: DataRecord[] = Array.from({ length: 200 }, (_, i) => ({ id: i + 1, value: (i + 1) * 10 }));
-  const sourceFaults = new Map<string, 'status500' | 'status503' | 'drop'>([
-    ['first', 'status500'], // before anything was yielded: the runner retries the read
-    ['40', 'status503'], // a later page: retried in place
-    ['80', 'drop'], // connection closed mid-response
+  const sourceFaults = new Map<string, HttpFault>([
+    ['first', { status: 500, headers: { 'retry-after': '0' }, body: 'busy' }], // before anything was yielded: the runner retries the read
+    ['40', { status: 503, headers: { 'retry-after': '0' }, body: 'busy' }], // a later page: retried in place
+    ['80', 'truncate'], // connection closed mid-response
   ]);
   const received = new Map<string, number[]>(); // Idempotency-Key → ids
   const deliveries: number[] = []; // every id in every 2xx request, duplicates included
   const faults: string[] = [];
-  let api: HttpTestServer;
-  let receiver: HttpTestServer;
-  let requests = 0;
+  let api: HttpReceiver;
+  let receiver: HttpReceiver;
 
   beforeAll(async () => {
-    api = await startHttpServer((req, res) => {
-      const cursor = new URL(req.url ?? '/', 'http://x').searchParams.get('cursor');
-      const at = Number(cursor ?? 0);
-      const fault = sourceFaults.get(cursor ?? 'first');
-      sourceFaults.delete(cursor ?? 'first');
-      if (fault === 'drop') {
-        res.writeHead(200, { 'content-type': 'application/json', 'content-length': '5000' });
-        res.write('{"data":[{"id":');
-        setTimeout(() => res.socket?.destroy(), 10);
-        return;
-      }
-      if (fault) {
-        res.writeHead(fault === 'status500' ? 500 : 503, { 'retry-after': '0' }).end('busy');
-        return;
-      }
-      const next = at + 20 < records.length ? String(at + 20) : null;
-      res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify({ data: records.slice(at, at + 20), next }));
-    });
-    receiver = await startHttpServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        const n = ++requests;
-        const batch = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { records: DataRecord[] };
-        const ids = batch.records.map((r) => r.id as number);
-        if (ids.includes(77)) return res.writeHead(400, { 'content-type': 'text/plain' }).end(`record 77 is invalid`);
-        if (n === 7) return faults.push('hang'); // never answers: the exporter's timeout fires
-        if (n === 12) {
-          faults.push('drop');
-          return req.socket.destroy();
-        }
-        if (n === 15) {
-          faults.push('429');
-          return res.writeHead(429, { 'retry-after': '1' }).end();
-        }
-        if (n % 4 === 0) {
-          faults.push('500');
-          return res.writeHead(500).end('oops');
-        }
-        deliveries.push(...ids);
-        received.set(String(req.headers['idempotency-key']), ids);
+    api = await startHttpReceiver(
+      (req, res) => {
+        const at = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('cursor') ?? 0);
+        const next = at + 20 < records.length ? String(at + 20) : null;
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ data: records.slice(at, at + 20), next }));
+      },
+      {
+        fault(req) {
+          const cursor = new URL(req.url, 'http://x').searchParams.get('cursor') ?? 'first';
+          const fault = sourceFaults.get(cursor);
+          sourceFaults.delete(cursor);
+          return fault;
+        },
+      },
+    );
+    const ids = (body: string) => (JSON.parse(body) as { records: DataRecord[] }).records.map((r) => r.id as number);
+    const receiverFault = (index: number): HttpFault | undefined => {
+      const n = index + 1;
+      if (n === 7) return 'hang'; // never answers: the exporter's timeout fires
+      if (n === 12) return 'drop';
+      if (n === 15) return { status: 429, headers: { 'retry-after': '1' } };
+      if (n % 4 === 0) return { status: 500, body: 'oops' };
+      return undefined;
+    };
+    receiver = await startHttpReceiver(
+      (req, res) => {
+        deliveries.push(...ids(req.body));
+        received.set(String(req.headers['idempotency-key']), ids(req.body));
         res.writeHead(202).end();
-      });
-    });
+      },
+      {
+        fault(req, index) {
+          if (ids(req.body).includes(77)) return { status: 400, body: 'record 77 is invalid' };
+          const fault = receiverFault(index);
+          if (fault !== undefined) faults.push(typeof fault === 'string' ? fault : String(fault.status));
+          return fault;
+        },
+      },
+    );
   });
   afterAll(async () => {
     await api.close();
@@ -138,21 +131,21 @@ export_targets:
     // Idempotency keys let the receiver count each record once.
     expect([...received.values()].flat().sort((a, b) => a - b)).toEqual(matched.filter((id) => !deadIds.includes(id)));
     expect(faults).toEqual(expect.arrayContaining(['hang', 'drop', '429', '500']));
-    expect(JSON.stringify(logger.entries)).not.toContain('e2e-secret-token');
+    expect(logger.text()).not.toContain('e2e-secret-token');
   });
 
   it('a request that keeps failing dead-letters its batch after the retries; the rest is delivered', async () => {
     const got = new Set<number>();
-    const sink = await startHttpServer((req, res) => {
-      const chunks: Buffer[] = [];
-      req.on('data', (c: Buffer) => chunks.push(c));
-      req.on('end', () => {
-        const ids = (JSON.parse(Buffer.concat(chunks).toString('utf8')) as DataRecord[]).map((r) => r.id as number);
-        if (ids.includes(150)) return res.writeHead(503).end('down for this one');
-        ids.forEach((id) => got.add(id));
+    const sink = await startHttpReceiver(
+      (req, res) => {
+        for (const record of JSON.parse(req.body) as DataRecord[]) got.add(record.id as number);
         res.writeHead(200).end();
-      });
-    });
+      },
+      {
+        fault: (req) =>
+          (JSON.parse(req.body) as DataRecord[]).some((r) => r.id === 150) ? { status: 503, body: 'down for this one' } : undefined,
+      },
+    );
     const yaml = `
 settings:
   retry: { attempts: 3, initial_delay: 10ms, max_delay: 20ms }

@@ -3,9 +3,8 @@ import { createRequire } from 'node:module';
 import { loadConfig, Pipeline, type DataRecord } from '@sluice/core';
 import restExporter from '@sluice/export-rest';
 import postgresSource from '@sluice/source-postgres';
-import { createTestDatabase, startHttpServer, testEndpoints } from '@sluice/testkit';
+import { createTestDatabase, memoryLogger, startHttpReceiver, testEndpoints } from '@sluice/testkit';
 import { expect, it } from 'vitest';
-import { memoryLogger } from './helpers.js';
 
 const example = new URL('../../../examples/seed/', import.meta.url);
 // pg is testkit's dependency; only this test needs it to seed the table.
@@ -18,17 +17,7 @@ it("the seed's example config (PostgreSQL → alert_api) delivers its alerts to 
   await client.query(await readFile(new URL('seed.sql', example), 'utf8'));
   await client.end();
 
-  const alerts: DataRecord[] = [];
-  const auth: string[] = [];
-  const receiver = await startHttpServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      auth.push(String(req.headers.authorization));
-      alerts.push(...(JSON.parse(Buffer.concat(chunks).toString('utf8')) as DataRecord[]));
-      res.writeHead(201).end();
-    });
-  });
+  const receiver = await startHttpReceiver((_req, res) => void res.writeHead(201).end());
   try {
     const pgUrl = new URL(testEndpoints().pgUrl);
     // The file as written; only where the database and the receiver live changes.
@@ -49,8 +38,9 @@ it("the seed's example config (PostgreSQL → alert_api) delivers its alerts to 
 
     expect(summary.ok).toBe(true);
     expect(summary.targets.alert_api).toEqual({ routed: 2, exported: 2, deadLettered: 0 });
+    const alerts = receiver.requests.flatMap((r) => JSON.parse(r.body) as DataRecord[]);
     expect(alerts.map((a) => Number(a.value)).sort((a, b) => a - b)).toEqual([1250.5, 4200]);
-    expect(auth).toEqual(['Bearer your_token']);
+    expect(receiver.requests.map((r) => r.headers.authorization)).toEqual(['Bearer your_token']);
   } finally {
     await receiver.close();
     await db.drop();

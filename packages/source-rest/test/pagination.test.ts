@@ -1,9 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import restSource from '@sluice/source-rest';
-import { collect, deps, json, readContext, startServer, type TestServer } from './helpers.js';
+import { makeReadContext, sendJson, startHttpReceiver, type HttpReceiver } from '@sluice/testkit';
+import { collect, deps } from './helpers.js';
 
 const items = Array.from({ length: 25 }, (_, i) => ({ id: i + 1, value: i * 100 }));
-let server: TestServer | undefined;
+let server: HttpReceiver | undefined;
 afterEach(async () => {
   await server?.close();
   server = undefined;
@@ -15,18 +16,18 @@ function source(options: Record<string, unknown>) {
 
 describe('pagination', () => {
   it('page: numbers pages until an empty last page', async () => {
-    server = await startServer((req, res) => {
+    server = await startHttpReceiver((req, res) => {
       const u = new URL(req.url ?? '/', 'http://x');
       const page = Number(u.searchParams.get('page'));
       const size = Number(u.searchParams.get('per_page'));
-      json(res, { data: { items: items.slice((page - 1) * size, page * size) } });
+      sendJson(res, { data: { items: items.slice((page - 1) * size, page * size) } });
     });
     const src = source({
       url: `${server.url}/items`,
       records_path: 'data.items',
       pagination: { type: 'page', size_param: 'per_page', page_size: 10 },
     });
-    const { ctx } = readContext();
+    const ctx = makeReadContext();
     const batches = await collect(src.read(ctx));
     expect(batches.flat()).toEqual(items);
     expect(batches.map((b) => b.length)).toEqual([10, 10, 5]);
@@ -41,39 +42,39 @@ describe('pagination', () => {
   });
 
   it('page: stop_on_short_page saves the empty request', async () => {
-    server = await startServer((req, res) => {
+    server = await startHttpReceiver((req, res) => {
       const page = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('page'));
-      json(res, items.slice(page * 10, page * 10 + 10));
+      sendJson(res, items.slice(page * 10, page * 10 + 10));
     });
     const src = source({
       url: server.url,
       pagination: { type: 'page', start: 0, page_size: 10, stop_on_short_page: true },
     });
-    expect((await collect(src.read(readContext().ctx))).flat()).toEqual(items);
+    expect((await collect(src.read(makeReadContext()))).flat()).toEqual(items);
     expect(server.requests).toHaveLength(3);
     await src.close?.();
   });
 
   it('offset: advances by the records received (a server capping the limit loses nothing)', async () => {
-    server = await startServer((req, res) => {
+    server = await startHttpReceiver((req, res) => {
       const u = new URL(req.url ?? '/', 'http://x');
       const offset = Number(u.searchParams.get('offset'));
       const limit = Math.min(7, Number(u.searchParams.get('limit'))); // caps at 7
-      json(res, { results: items.slice(offset, offset + limit) });
+      sendJson(res, { results: items.slice(offset, offset + limit) });
     });
     const src = source({ url: server.url, records_path: 'results', pagination: { type: 'offset', limit: 10 } });
-    const batches = await collect(src.read(readContext().ctx));
+    const batches = await collect(src.read(makeReadContext()));
     expect(batches.flat()).toEqual(items);
     expect(server.requests.at(-1)?.url).toBe('/?offset=25&limit=10');
     await src.close?.();
   });
 
   it('cursor: follows the next cursor from the body, keeps configured query params', async () => {
-    server = await startServer((req, res) => {
+    server = await startHttpReceiver((req, res) => {
       const u = new URL(req.url ?? '/', 'http://x');
       const at = Number(u.searchParams.get('after') ?? 0);
       const next = at + 10 < items.length ? String(at + 10) : null;
-      json(res, { data: items.slice(at, at + 10), meta: { next_cursor: next } });
+      sendJson(res, { data: items.slice(at, at + 10), meta: { next_cursor: next } });
     });
     const src = source({
       url: `${server.url}/v1/things`,
@@ -81,7 +82,7 @@ describe('pagination', () => {
       records_path: 'data',
       pagination: { type: 'cursor', cursor_path: 'meta.next_cursor', cursor_param: 'after' },
     });
-    expect((await collect(src.read(readContext().ctx))).flat()).toEqual(items);
+    expect((await collect(src.read(makeReadContext()))).flat()).toEqual(items);
     expect(server.requests.map((r) => r.url)).toEqual([
       '/v1/things?status=open',
       '/v1/things?status=open&after=10',
@@ -91,46 +92,46 @@ describe('pagination', () => {
   });
 
   it('link: follows rel="next" (relative and absolute) until absent', async () => {
-    server = await startServer((req, res) => {
+    server = await startHttpReceiver((req, res) => {
       const page = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('p') ?? 1);
       const links = [`<${page === 1 ? '/list?p=2' : `${server!.url}/list?p=${page + 1}`}>; rel="next"`, '</list?p=1>; rel="first"'];
-      json(res, items.slice((page - 1) * 10, page * 10), 200, page < 3 ? { link: links.join(', ') } : { link: '</list?p=1>; rel="first"' });
+      sendJson(res, items.slice((page - 1) * 10, page * 10), 200, page < 3 ? { link: links.join(', ') } : { link: '</list?p=1>; rel="first"' });
     });
     const src = source({ url: `${server.url}/list`, pagination: { type: 'link' } });
-    expect((await collect(src.read(readContext().ctx))).flat()).toEqual(items);
+    expect((await collect(src.read(makeReadContext()))).flat()).toEqual(items);
     expect(server.requests).toHaveLength(3);
     await src.close?.();
   });
 
   it('max_pages stops an API that never ends, with a warning', async () => {
     let n = 0;
-    server = await startServer((_req, res) => json(res, { items: [{ n: n++ }], next: `c${n}` }));
+    server = await startHttpReceiver((_req, res) => sendJson(res, { items: [{ n: n++ }], next: `c${n}` }));
     const src = source({
       url: server.url,
       records_path: 'items',
       max_pages: 5,
       pagination: { type: 'cursor', cursor_path: 'next' },
     });
-    const { ctx, logger } = readContext();
+    const ctx = makeReadContext();
     expect((await collect(src.read(ctx))).flat()).toHaveLength(5);
     expect(server.requests).toHaveLength(5);
-    expect(logger.entries.find((e) => e.level === 'warn')?.msg).toMatch(/max_pages \(5\)/);
+    expect(ctx.logger.lines.find((e) => e.level === 'warn')?.msg).toMatch(/max_pages \(5\)/);
     await src.close?.();
   });
 
   it('a cursor that does not advance stops with a warning instead of looping', async () => {
-    server = await startServer((_req, res) => json(res, { items: [{ a: 1 }], next: 'same' }));
+    server = await startHttpReceiver((_req, res) => sendJson(res, { items: [{ a: 1 }], next: 'same' }));
     const src = source({ url: server.url, records_path: 'items', pagination: { type: 'cursor', cursor_path: 'next' } });
-    const { ctx, logger } = readContext();
+    const ctx = makeReadContext();
     expect((await collect(src.read(ctx))).flat()).toHaveLength(2);
-    expect(logger.entries.some((e) => e.level === 'warn' && /did not advance/.test(e.msg ?? ''))).toBe(true);
+    expect(ctx.logger.lines.some((e) => e.level === 'warn' && /did not advance/.test(e.msg))).toBe(true);
     await src.close?.();
   });
 
   it('refuses a next link on another origin (credentials would leak)', async () => {
-    server = await startServer((_req, res) => json(res, [{ a: 1 }], 200, { link: '<http://127.0.0.2:9/evil>; rel="next"' }));
+    server = await startHttpReceiver((_req, res) => sendJson(res, [{ a: 1 }], 200, { link: '<http://127.0.0.2:9/evil>; rel="next"' }));
     const src = source({ url: server.url, pagination: { type: 'link' }, auth: { type: 'bearer', token: 'tok-secret' } });
-    await expect(collect(src.read(readContext().ctx))).rejects.toThrow(/another origin/);
+    await expect(collect(src.read(makeReadContext()))).rejects.toThrow(/another origin/);
     await src.close?.();
   });
 });

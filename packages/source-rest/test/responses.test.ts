@@ -2,9 +2,10 @@ import { ConnectorError } from '@sluice/core';
 import { Agent } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import restSource from '@sluice/source-rest';
-import { collect, deps, json, readContext, startServer, type TestServer } from './helpers.js';
+import { makeReadContext, sendJson, startHttpReceiver, type HttpReceiver } from '@sluice/testkit';
+import { collect, deps } from './helpers.js';
 
-let server: TestServer | undefined;
+let server: HttpReceiver | undefined;
 afterEach(async () => {
   await server?.close();
   server = undefined;
@@ -25,23 +26,23 @@ async function failure(promise: Promise<unknown>): Promise<ConnectorError> {
 
 describe('responses', () => {
   it('a single object is one record; batches split by ctx.batchSize; non-objects are rejected', async () => {
-    server = await startServer((req, res) =>
-      req.url === '/one' ? json(res, { id: 1, nested: { v: 2 } }) : json(res, [{ a: 1 }, { a: 2 }, 7, { a: 3 }, null, { a: 4 }, { a: 5 }]),
+    server = await startHttpReceiver((req, res) =>
+      req.url === '/one' ? sendJson(res, { id: 1, nested: { v: 2 } }) : sendJson(res, [{ a: 1 }, { a: 2 }, 7, { a: 3 }, null, { a: 4 }, { a: 5 }]),
     );
     const one = source({ url: `${server.url}/one` });
-    expect(await collect(one.read(readContext().ctx))).toEqual([[{ id: 1, nested: { v: 2 } }]]);
+    expect(await collect(one.read(makeReadContext()))).toEqual([[{ id: 1, nested: { v: 2 } }]]);
     const many = source({ url: `${server.url}/many` });
-    const { ctx, rejected } = readContext({ batchSize: 2 });
+    const ctx = makeReadContext({ batchSize: 2 });
     expect((await collect(many.read(ctx))).map((b) => b.length)).toEqual([2, 2, 1]);
-    expect(rejected.map((r) => r.input)).toEqual([7, null]);
+    expect(ctx.rejected.map((r) => r.input)).toEqual([7, null]);
     await one.close?.();
     await many.close?.();
   });
 
   it('a missing records_path names the URL, status and path', async () => {
-    server = await startServer((_req, res) => json(res, { data: { rows: [] } }));
+    server = await startHttpReceiver((_req, res) => sendJson(res, { data: { rows: [] } }));
     const src = source({ url: `${server.url}/x?api_key=supersecret`, records_path: 'data.items' });
-    const error = await failure(collect(src.read(readContext().ctx)));
+    const error = await failure(collect(src.read(makeReadContext())));
     expect(error.message).toContain('datasources.api');
     expect(error.message).toContain('records_path "data.items"');
     expect(error.message).toContain('status 200');
@@ -52,19 +53,19 @@ describe('responses', () => {
   });
 
   it('a non-JSON body is an error naming URL and status', async () => {
-    server = await startServer((_req, res) => {
+    server = await startHttpReceiver((_req, res) => {
       res.writeHead(200, { 'content-type': 'text/html' });
       res.end('<html>login</html>');
     });
     const src = source({ url: server.url });
-    const error = await failure(collect(src.read(readContext().ctx)));
+    const error = await failure(collect(src.read(makeReadContext())));
     expect(error.message).toMatch(/not JSON \(text\/html\)/);
     expect(error.message).toContain(server.url);
     await src.close?.();
   });
 
   it('sends method, body, headers and each auth style; secrets never appear in errors', async () => {
-    server = await startServer((_req, res) => json(res, { error: 'nope' }, 403));
+    server = await startHttpReceiver((_req, res) => sendJson(res, { error: 'nope' }, 403));
     const cases = [
       [{ type: 'bearer', token: 'tok-123456' }, 'authorization', 'Bearer tok-123456'],
       [{ type: 'basic', username: 'u', password: 'pw-123456' }, 'authorization', `Basic ${Buffer.from('u:pw-123456').toString('base64')}`],
@@ -72,7 +73,7 @@ describe('responses', () => {
     ] as const;
     for (const [auth, header, value] of cases) {
       const src = source({ url: server.url, method: 'POST', body: { q: 'x' }, headers: { 'X-Trace': 't' }, auth });
-      const error = await failure(collect(src.read(readContext().ctx)));
+      const error = await failure(collect(src.read(makeReadContext())));
       const sent = server.requests.at(-1)!;
       expect(sent.method).toBe('POST');
       expect(JSON.parse(sent.body)).toEqual({ q: 'x' });
@@ -86,12 +87,12 @@ describe('responses', () => {
   });
 
   it('classifies 5xx and 429 (with Retry-After) as retryable, 404 as not', async () => {
-    server = await startServer((req, res) => {
-      if (req.url === '/busy') json(res, { e: 1 }, 429, { 'retry-after': '7' });
-      else if (req.url === '/down') json(res, { e: 1 }, 503);
-      else json(res, { e: 1 }, 404);
+    server = await startHttpReceiver((req, res) => {
+      if (req.url === '/busy') sendJson(res, { e: 1 }, 429, { 'retry-after': '7' });
+      else if (req.url === '/down') sendJson(res, { e: 1 }, 503);
+      else sendJson(res, { e: 1 }, 404);
     });
-    const read = (path: string) => failure(collect(source({ url: `${server!.url}${path}` }).read(readContext().ctx)));
+    const read = (path: string) => failure(collect(source({ url: `${server!.url}${path}` }).read(makeReadContext())));
     const busy = await read('/busy');
     expect([busy.retryable, busy.retryAfterMs]).toEqual([true, 7000]);
     expect((await read('/down')).retryable).toBe(true);
@@ -99,35 +100,31 @@ describe('responses', () => {
   });
 
   it('a server that hangs past the timeout is a retryable timeout', async () => {
-    server = await startServer(() => undefined); // never answers
+    server = await startHttpReceiver(undefined, { fault: () => 'hang' });
     const src = source({ url: server.url, timeout: '200ms' });
-    const error = await failure(collect(src.read(readContext().ctx)));
+    const error = await failure(collect(src.read(makeReadContext())));
     expect(error.retryable).toBe(true);
     expect(error.message).toMatch(/no response within 200 ms/);
     await src.close?.();
   });
 
   it('a connection closed mid-response is retryable', async () => {
-    server = await startServer((_req, res) => {
-      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '1000' });
-      res.write('[{"a":1},');
-      setTimeout(() => res.socket?.destroy(), 20);
-    });
+    server = await startHttpReceiver(undefined, { fault: () => 'truncate' });
     const src = source({ url: server.url });
-    const error = await failure(collect(src.read(readContext().ctx)));
+    const error = await failure(collect(src.read(makeReadContext())));
     expect(error.retryable).toBe(true);
     await src.close?.();
   });
 
   it('a cancelled signal stops reading between pages', async () => {
     const controller = new AbortController();
-    server = await startServer((req, res) => {
+    server = await startHttpReceiver((req, res) => {
       const page = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('page'));
       if (page === 2) controller.abort();
-      json(res, [{ page }]);
+      sendJson(res, [{ page }]);
     });
     const src = source({ url: server.url, pagination: { type: 'page' } });
-    const { ctx } = readContext({ signal: controller.signal });
+    const ctx = makeReadContext({ signal: controller.signal });
     const seen: unknown[] = [];
     await collect(src.read(ctx))
       .then((b) => seen.push(...b.flat()))
@@ -137,11 +134,11 @@ describe('responses', () => {
   });
 
   it('uses an injected dispatcher, check() probes, close() twice is safe', async () => {
-    server = await startServer((_req, res) => json(res, []));
+    server = await startHttpReceiver((_req, res) => sendJson(res, []));
     const agent = new Agent();
     const src = source({ url: server.url }, agent);
     await src.check?.(AbortSignal.timeout(5000));
-    await collect(src.read(readContext().ctx));
+    await collect(src.read(makeReadContext()));
     await src.close?.();
     await src.close?.();
     expect(agent.closed).toBe(false); // the caller's to close
@@ -153,24 +150,25 @@ describe('responses', () => {
 describe('retries', () => {
   it('retries a failing later page in place (core policy) and yields each page once', async () => {
     let failures = 0;
-    server = await startServer((req, res) => {
-      const page = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('page'));
-      if (page === 2 && failures < 2) {
-        failures++;
-        json(res, { e: 'busy' }, 503, { 'retry-after': '0' });
-      } else json(res, page <= 3 ? [{ page }] : []);
-    });
+    const busy = { status: 503, headers: { 'retry-after': '0' }, body: 'busy' } as const;
+    server = await startHttpReceiver(
+      (req, res) => {
+        const page = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('page'));
+        sendJson(res, page <= 3 ? [{ page }] : []);
+      },
+      { fault: (req) => (req.url.includes('page=2') && failures++ < 2 ? busy : undefined) },
+    );
     const src = source({ url: server.url, pagination: { type: 'page' } });
-    const { ctx, logger } = readContext();
+    const ctx = makeReadContext();
     expect((await collect(src.read(ctx))).flat()).toEqual([{ page: 1 }, { page: 2 }, { page: 3 }]);
-    expect(logger.entries.filter((e) => e.level === 'warn' && /page 2 failed, retrying/.test(e.msg ?? ''))).toHaveLength(2);
+    expect(ctx.logger.lines.filter((e) => e.level === 'warn' && /page 2 failed, retrying/.test(e.msg))).toHaveLength(2);
     await src.close?.();
   });
 
   it('leaves the first page to the runner: it fails at once', async () => {
-    server = await startServer((_req, res) => json(res, {}, 503));
+    server = await startHttpReceiver((_req, res) => sendJson(res, {}, 503));
     const src = source({ url: server.url, pagination: { type: 'page' } });
-    await failure(collect(src.read(readContext().ctx)));
+    await failure(collect(src.read(makeReadContext())));
     expect(server.requests).toHaveLength(1);
     await src.close?.();
   });
