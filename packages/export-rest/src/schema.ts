@@ -1,22 +1,13 @@
-import { durationSchema, z } from '@sluice/core';
+import { durationSchema, runPlaceholders, z } from '@sluice/core';
 import { authSchema } from '@sluice/http-common';
 
-/** Placeholders an envelope template may use. */
-export const ENVELOPE_PLACEHOLDERS = new Set([
+/**
+ * Placeholders an envelope template may use: `{records}` plus every one core
+ * fills for a run (asked of core, so the two lists cannot drift apart).
+ */
+export const ENVELOPE_PLACEHOLDERS: ReadonlySet<string> = new Set([
   'records',
-  'rule',
-  'datasource',
-  'target',
-  'run_id',
-  'date',
-  'time',
-  'year',
-  'month',
-  'day',
-  'hour',
-  'minute',
-  'second',
-  'timestamp',
+  ...runPlaceholders({ runId: '', runStartedAt: new Date(0), rule: '', datasource: '', target: '' }).keys(),
 ]);
 
 function unknownPlaceholders(value: unknown, found: string[] = []): string[] {
