@@ -84,6 +84,23 @@ export function sanitizeSegment(text: string): string {
 
 const pad = (n: number, width = 2): string => String(n).padStart(width, '0');
 
+/** The names {@link runPlaceholders} provides, for validating templates up front. */
+export const RUN_PLACEHOLDERS = [
+  'rule',
+  'datasource',
+  'target',
+  'run_id',
+  'date',
+  'time',
+  'year',
+  'month',
+  'day',
+  'hour',
+  'minute',
+  'second',
+  'timestamp',
+] as const;
+
 /**
  * The placeholders every output template may use, from the run's context:
  * rule, datasource, target, run_id, date (YYYY-MM-DD), time (HHmmss),

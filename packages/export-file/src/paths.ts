@@ -1,23 +1,8 @@
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
-import { compileTemplate, runPlaceholders, type CompiledTemplate, type ExportRun } from '@sluice/core';
+import { compileTemplate, RUN_PLACEHOLDERS, runPlaceholders, type CompiledTemplate, type ExportRun } from '@sluice/core';
 
 /** Placeholders a file path may use: the run's, plus `{part}`. */
-export const PATH_PLACEHOLDERS: readonly string[] = [
-  'rule',
-  'datasource',
-  'target',
-  'run_id',
-  'date',
-  'time',
-  'year',
-  'month',
-  'day',
-  'hour',
-  'minute',
-  'second',
-  'timestamp',
-  'part',
-];
+export const PATH_PLACEHOLDERS: readonly string[] = [...RUN_PLACEHOLDERS, 'part'];
 
 /** Placeholders that differ between runs, so a path using one is written once per run. */
 const RUN_UNIQUE = ['run_id', 'timestamp'];

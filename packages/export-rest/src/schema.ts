@@ -1,4 +1,4 @@
-import { durationSchema, runPlaceholders, z } from '@sluice/core';
+import { durationSchema, RUN_PLACEHOLDERS, z } from '@sluice/core';
 import { authSchema } from '@sluice/http-common';
 
 /**
@@ -7,7 +7,7 @@ import { authSchema } from '@sluice/http-common';
  */
 export const ENVELOPE_PLACEHOLDERS: ReadonlySet<string> = new Set([
   'records',
-  ...runPlaceholders({ runId: '', runStartedAt: new Date(0), rule: '', datasource: '', target: '' }).keys(),
+  ...RUN_PLACEHOLDERS,
 ]);
 
 function unknownPlaceholders(value: unknown, found: string[] = []): string[] {

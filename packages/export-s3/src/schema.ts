@@ -1,25 +1,9 @@
-import { compileTemplate, z } from '@sluice/core';
+import { compileTemplate, RUN_PLACEHOLDERS, z } from '@sluice/core';
 import { encoderOptionsSchema, formatSchema } from '@sluice/formats';
 import { parseByteSize } from './size.js';
 
 /** Placeholders a `key_template` may use. */
-export const KEY_PLACEHOLDERS = [
-  'rule',
-  'datasource',
-  'target',
-  'run_id',
-  'date',
-  'time',
-  'year',
-  'month',
-  'day',
-  'hour',
-  'minute',
-  'second',
-  'timestamp',
-  'part',
-  'ext',
-] as const;
+export const KEY_PLACEHOLDERS: readonly string[] = [...RUN_PLACEHOLDERS, 'part', 'ext'];
 
 const MiB = 1024 * 1024;
 
