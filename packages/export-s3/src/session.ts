@@ -1,9 +1,11 @@
 import { DeleteObjectCommand, type PutObjectCommandInput, type S3Client } from '@aws-sdk/client-s3';
-import { ConnectorError, type DataRecord, type ExportRun, type ExportSession, type RejectedRecord, type WriteResult } from '@sluice/core';
+import { abortable, ConnectorError, type DataRecord, type ExportRun, type ExportSession, type RejectedRecord, type WriteResult } from '@sluice/core';
 import type { RecordEncoder } from '@sluice/formats';
 import { toConnectorError } from './errors.js';
 import type { KeyRenderer } from './keys.js';
 import { ObjectUpload } from './object-upload.js';
+
+const cancelled = (cause: unknown): Error => new ConnectorError('run cancelled', { cause });
 
 /** What a session needs from its exporter. */
 export interface SessionContext {
@@ -51,10 +53,10 @@ export class S3ExportSession implements ExportSession {
         const object = this.current ?? this.startObject();
         const room = limit === undefined ? batch.length : Math.max(1, limit - object.records);
         const slice = offset === 0 && room >= batch.length ? batch : batch.slice(offset, offset + room);
-        const refused = await abortable(object.write(slice), signal);
+        const refused = await abortable(object.write(slice), signal, cancelled);
         for (const r of refused) rejected.push(r);
         offset += slice.length;
-        if (this.isFull(object)) await abortable(this.completeObject(object), signal);
+        if (this.isFull(object)) await abortable(this.completeObject(object), signal, cancelled);
       }
     } catch (error) {
       throw await this.fail(error);
@@ -73,7 +75,7 @@ export class S3ExportSession implements ExportSession {
           this.current = undefined;
           await object.abort(new Error('no records'));
         } else {
-          await abortable(this.completeObject(object), signal);
+          await abortable(this.completeObject(object), signal, cancelled);
         }
       }
       this.state = 'ended';
@@ -149,21 +151,3 @@ export class S3ExportSession implements ExportSession {
   }
 }
 
-/** Rejects when `signal` aborts, so a stalled upload cannot outlive its run's cancellation. */
-function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(new ConnectorError('run cancelled', { cause: signal.reason }));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(new ConnectorError('run cancelled', { cause: signal.reason }));
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
-}
