@@ -1,39 +1,57 @@
-// PostgreSQL → rule matching 8 % → PostgreSQL, with push-down, without, and
-// the in-database limit (`INSERT INTO … SELECT … WHERE` in psql).
+// PostgreSQL → rule matching 8 % → PostgreSQL through the CLI (`sluice run`),
+// with push-down and without, against the in-database limit
+// (`INSERT INTO … SELECT … WHERE` in psql). Runs alternate (psql, auto, off,
+// psql, …) so a change in the machine's load hits every path alike.
 //
-//   pnpm turbo run build --filter=@sluice/source-postgres --filter=@sluice/export-postgres
-//   node benchmarks/postgres/bench.mjs [rows=2000000] [batch=10000]
+//   pnpm turbo run build
+//   node benchmarks/postgres/bench.mjs [rows=2000000] [runs=3] [batch=10000]
 //
 // Env: SLUICE_BENCH_PG_URL (default postgres://postgres@127.0.0.1:5432/postgres);
-// a database `sluice_bench_pg` is created there and dropped at the end.
-// The connectors are driven directly with core's coercion as the rule
-// (`toNumber(value) > 1000`), the way the runner evaluates it.
-import { execFileSync } from 'node:child_process';
+// a database `sluice_bench_pg_cli` is created there and dropped at the end.
+// SLUICE_BENCH_PROFILE=dir adds `node --cpu-prof --cpu-prof-dir=dir` to the CLI runs.
+//
+// Besides wall time it reports CPU seconds, since the machine is shared:
+// the CLI process's user+sys (from /usr/bin/time) and the PostgreSQL
+// backends' user+sys (from /proc/<pid>/stat, sampled every 50 ms for the
+// CLI's connections, read before and after for psql's). Reading /proc of
+// the server's processes needs the server on this host.
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import pg from '../../packages/source-postgres/node_modules/pg/lib/index.js';
-import sourceDef from '../../packages/source-postgres/dist/index.js';
-import exporterDef from '../../packages/export-postgres/dist/index.js';
-import { toNumber } from '../../packages/core/dist/rules/coerce.js';
+import { fileURLToPath } from 'node:url';
+import pg from '../../packages/pg-common/node_modules/pg/lib/index.js';
 
 const ROWS = Number(process.argv[2] ?? 2_000_000);
-const BATCH = Number(process.argv[3] ?? 10_000);
+const RUNS = Number(process.argv[3] ?? 3);
+const BATCH = Number(process.argv[4] ?? 10_000);
+const PROFILE = process.env.SLUICE_BENCH_PROFILE;
+const BIN = fileURLToPath(new URL('../../apps/cli/dist/bin.js', import.meta.url));
 const adminUrl = process.env.SLUICE_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const dbName = 'sluice_bench_pg';
+const dbName = 'sluice_bench_pg_cli';
 const url = new URL(adminUrl);
 url.pathname = `/${dbName}`;
 const dbUrl = url.toString();
+const TICK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim());
+const work = mkdtempSync(join(tmpdir(), 'sluice-bench-pg-'));
 
-const silent = { debug() {}, info() {}, warn() {}, error() {}, child() { return silent; } };
-const deps = (path) => ({
-  name: 'bench', path, logger: silent, baseDir: process.cwd(),
-  settings: { batchSize: BATCH, maxConcurrency: 2, retry: { attempts: 1, initialDelay: 0, maxDelay: 0 }, timeout: 0, deadLetter: { path: '' }, logLevel: 'silent' },
-});
+/** user+sys CPU seconds of a process, or undefined once it is gone. */
+function cpuOf(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / TICK;
+  } catch {
+    return undefined;
+  }
+}
 
 const admin = new pg.Client({ connectionString: adminUrl });
 await admin.connect();
 await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
 await admin.query(`CREATE DATABASE ${dbName}`);
-const db = new pg.Client({ connectionString: dbUrl });
+const db = new pg.Client({ connectionString: dbUrl, application_name: 'bench-monitor' });
 await db.connect();
 console.error(`seeding ${ROWS} rows…`);
 await db.query(`CREATE TABLE readings AS
@@ -47,68 +65,145 @@ await db.query('CREATE TABLE alerts (LIKE readings)');
 await db.query('VACUUM ANALYZE readings');
 const expected = Number((await db.query('SELECT count(*) FROM readings WHERE value > 1000')).rows[0].count);
 
-const rule = {
-  kind: 'leaf', field: 'value', path: ['value'], op: 'greater_than',
-  operand: { kind: 'scalar', value: { type: 'number', value: 1000 } },
-};
-const test = (r) => { const v = toNumber(r.value); return v !== undefined && v > 1000; };
-const pushdownRules = {
-  rules: [{ rule: { name: 'high', datasources: ['bench'], targets: ['alerts'], condition: rule }, fields: ['value'], test, stats: { missing: 0, unconvertible: 0 } }],
-  fields: ['value'], candidate: test, condition: { kind: 'any', children: [rule] }, runStartedAt: new Date(),
-};
+function configFor(pushdown) {
+  const file = join(work, `config-${pushdown}.yaml`);
+  writeFileSync(
+    file,
+    `settings:
+  batch_size: ${BATCH}
+  log_level: warn
+  dead_letter: { path: ${JSON.stringify(join(work, 'dead'))} }
+datasources:
+  readings:
+    type: postgresql
+    url: ${JSON.stringify(dbUrl)}
+    query: SELECT * FROM readings
+    pushdown: ${pushdown}
+processing_rules:
+  - name: high
+    threshold_field: value
+    threshold_type: greater_than
+    threshold_value: 1000
+    export_target: alerts
+export_targets:
+  alerts:
+    type: postgresql
+    url: ${JSON.stringify(dbUrl)}
+    table: alerts
+`,
+  );
+  return file;
+}
+
+/** Samples the CPU time of the benchmark database's other backends until stopped. */
+function sampleBackends() {
+  const seen = new Map();
+  let stopped = false;
+  const loop = (async () => {
+    while (!stopped) {
+      const { rows } = await db.query(
+        `SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid() AND backend_type = 'client backend'`,
+        [dbName],
+      );
+      for (const { pid } of rows) if (!seen.has(pid)) seen.set(pid, 0);
+      for (const pid of seen.keys()) {
+        const cpu = cpuOf(pid);
+        if (cpu !== undefined) seen.set(pid, Math.max(seen.get(pid), cpu));
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  })();
+  return async () => {
+    stopped = true;
+    await loop;
+    return [...seen.values()].reduce((a, b) => a + b, 0);
+  };
+}
 
 async function sluiceRun(pushdown) {
   await db.query('TRUNCATE alerts');
-  const source = sourceDef.create(sourceDef.schema.parse({ url: dbUrl, query: 'SELECT * FROM readings', pushdown }), deps('datasources.bench'));
-  const exporter = exporterDef.create(exporterDef.schema.parse({ url: dbUrl, table: 'alerts' }), deps('export_targets.alerts'));
-  const signal = new AbortController().signal;
-  const ctx = { signal, batchSize: BATCH, rules: pushdownRules, runId: 'bench', runStartedAt: new Date(), logger: silent, reject() {}, skipped() {} };
+  const load = loadavg()[0];
+  const nodeArgs = PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE}`] : [];
+  const stopSampling = sampleBackends();
   const started = performance.now();
-  const session = await exporter.open({ runId: 'bench', runStartedAt: new Date(), rule: 'high', datasource: 'bench', target: 'alerts', signal, logger: silent });
-  let read = 0;
-  let pending = Promise.resolve();
-  let buffer = [];
-  for await (const batch of source.read(ctx)) {
-    read += batch.length;
-    for (const record of batch) if (test(record)) buffer.push(record);
-    if (buffer.length >= BATCH) {
-      const out = buffer;
-      buffer = [];
-      await pending; // one write in flight while the next batch is read
-      pending = session.write(out, signal).then(() => undefined);
-    }
-  }
-  await pending;
-  if (buffer.length > 0) await session.write(buffer, signal);
-  await session.end(signal);
+  const child = spawn('/usr/bin/time', ['-f', 'TIME %e %U %S', process.execPath, ...nodeArgs, BIN, 'run', '--config', configFor(pushdown), '--summary', 'json'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk) => (stdout += chunk));
+  child.stderr.on('data', (chunk) => (stderr += chunk));
+  const code = await new Promise((resolve) => child.on('close', resolve));
   const seconds = (performance.now() - started) / 1000;
-  await source.close();
-  await exporter.close();
+  const serverCpu = await stopSampling();
+  const time = /TIME ([\d.]+) ([\d.]+) ([\d.]+)/.exec(stderr);
+  if (code !== 0 || !time) throw new Error(`pushdown=${pushdown}: exit ${code}\n${stderr}`);
+  const summary = JSON.parse(stdout);
   const written = Number((await db.query('SELECT count(*) FROM alerts')).rows[0].count);
-  if (written !== expected) throw new Error(`pushdown=${pushdown}: wrote ${written}, expected ${expected}`);
-  return { seconds, read };
+  if (written !== expected || summary.targets.alerts.exported !== expected) {
+    throw new Error(`pushdown=${pushdown}: wrote ${written} (summary ${summary.targets.alerts.exported}), expected ${expected}`);
+  }
+  return { seconds, runMs: summary.durationMs, cpu: Number(time[2]) + Number(time[3]), serverCpu, load };
 }
 
 function psqlRun() {
   execFileSync('psql', [dbUrl, '-q', '-c', 'TRUNCATE alerts']);
+  const before = join(work, 'before');
+  const after = join(work, 'after');
+  const script = join(work, 'insert.sql');
+  writeFileSync(
+    script,
+    `SELECT pg_backend_pid() AS pid \\gset
+\\setenv SLUICE_PID :pid
+\\! cat /proc/$SLUICE_PID/stat > ${before}
+INSERT INTO alerts SELECT * FROM readings WHERE value > 1000;
+\\! cat /proc/$SLUICE_PID/stat > ${after}
+`,
+  );
+  const load = loadavg()[0];
   const started = performance.now();
-  execFileSync('psql', [dbUrl, '-q', '-c', 'INSERT INTO alerts SELECT * FROM readings WHERE value > 1000']);
-  return (performance.now() - started) / 1000;
+  execFileSync('psql', [dbUrl, '-q', '-v', 'ON_ERROR_STOP=1', '-f', script], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const seconds = (performance.now() - started) / 1000;
+  const cpu = (file) => {
+    const stat = readFileSync(file, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / TICK;
+  };
+  return { seconds, runMs: seconds * 1000, cpu: 0, serverCpu: cpu(after) - cpu(before), load };
 }
 
 const results = { psql: [], auto: [], off: [] };
-for (let i = 0; i < 3; i++) {
-  results.psql.push(psqlRun());
-  results.auto.push((await sluiceRun('auto')).seconds);
-  results.off.push((await sluiceRun('off')).seconds);
+try {
+  for (let i = 0; i < RUNS; i++) {
+    results.psql.push(psqlRun());
+    results.auto.push(await sluiceRun('auto'));
+    results.off.push(await sluiceRun('off'));
+    console.error(`run ${i + 1}/${RUNS} done`);
+  }
+} finally {
+  await db.end();
+  await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+  await admin.end();
+  rmSync(work, { recursive: true, force: true });
 }
-const median = (xs) => [...xs].sort((a, b) => a - b)[1];
-const base = median(results.psql);
-console.log(`rows=${ROWS} matches=${expected} (${((expected / ROWS) * 100).toFixed(1)} %) batch=${BATCH}`);
-for (const [name, xs] of Object.entries(results)) {
-  const m = median(xs);
-  console.log(`${name.padEnd(5)} median ${m.toFixed(2)} s  (${xs.map((x) => x.toFixed(2)).join(', ')})  ${(ROWS / m / 1000).toFixed(0)} k rows/s in  ${(m / base).toFixed(2)}x psql`);
+
+const median = (xs) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+const base = median(results.psql.map((r) => r.seconds));
+const baseCpu = median(results.psql.map((r) => r.serverCpu));
+console.log(`rows=${ROWS} matches=${expected} (${((expected / ROWS) * 100).toFixed(1)} %) batch_size=${BATCH} runs=${RUNS}`);
+console.log('path   wall median (runs)                      vs psql  | CPU s: node + server = total (median)  vs psql server CPU | load avg at start');
+for (const [name, runs] of Object.entries(results)) {
+  const wall = median(runs.map((r) => r.seconds));
+  const cpu = median(runs.map((r) => r.cpu));
+  const server = median(runs.map((r) => r.serverCpu));
+  const total = median(runs.map((r) => r.cpu + r.serverCpu));
+  console.log(
+    `${name.padEnd(5)}  ${wall.toFixed(2)} s (${runs.map((r) => r.seconds.toFixed(2)).join(', ')})`.padEnd(46) +
+      `  ${(wall / base).toFixed(2)}x  | ${cpu.toFixed(2)} + ${server.toFixed(2)} = ${total.toFixed(2)}`.padEnd(44) +
+      `  ${(total / baseCpu).toFixed(2)}x | ${runs.map((r) => r.load.toFixed(1)).join(', ')}`,
+  );
 }
-await db.end();
-await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-await admin.end();

@@ -4,7 +4,7 @@ import { createPool, sqlstate, toConnectorError, watchClient, type PgPool, type 
 import { toPgText } from './encode.js';
 import type { ExporterConfig } from './schema.js';
 import { createTableSql, inferColumnType, loadColumns, parseTableName, quoteIdent, type TableColumn, type TableName } from './table.js';
-import { writeIsolated, type PreparedRow, type WritePlan } from './write-batch.js';
+import { fitsOneStatement, writeIsolated, writeWhole, type PreparedRow, type WritePlan } from './write-batch.js';
 
 function abortError(signal: AbortSignal): Error {
   return signal.reason instanceof Error ? signal.reason : new DOMException('The write was aborted', 'AbortError');
@@ -75,7 +75,7 @@ export class PostgresExporter implements Exporter {
   #fieldsOf(records: readonly DataRecord[]): [string, string][] {
     if (this.#config.columns) return Object.entries(this.#config.columns);
     const seen = new Set<string>();
-    for (const record of records) for (const field of Object.keys(record)) seen.add(field);
+    for (const record of records) for (const field in record) if (Object.hasOwn(record, field)) seen.add(field);
     return [...seen].map((field) => [field, field]);
   }
 
@@ -143,9 +143,15 @@ export class PostgresExporter implements Exporter {
       const { plan, fields } = this.#plan(batch, columns);
       if (fields.length === 0) throw new ConnectorError(`no record field matches a column of ${this.#config.table}`, { where: this.#deps.path });
       const rows = this.#prepare(batch, fields);
+      let failure: unknown;
+      if (fitsOneStatement(plan, rows)) {
+        failure = await writeWhole(client, plan, rows);
+        if (failure === undefined) return {};
+      }
+      // Some row was refused (or the batch needs several statements): write what is good in one transaction.
       await client.query('BEGIN');
       inTransaction = true;
-      const rejected = await writeIsolated(client, plan, rows);
+      const rejected = await writeIsolated(client, plan, rows, failure);
       await client.query('COMMIT');
       inTransaction = false;
       return rejected.length > 0 ? { rejected } : {};

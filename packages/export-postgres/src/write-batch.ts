@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import copyStreams from 'pg-copy-streams';
 import type { DataRecord, RejectedRecord } from '@sluice/core';
-import { copyField } from './encode.js';
+import { copyText } from './encode.js';
 import { isRowLevel, type PgPoolClient } from '@sluice/pg-common';
 
 /** One record prepared for writing: its column texts in `columns` order. */
@@ -24,7 +24,7 @@ export interface WritePlan {
 const MAX_PARAMS = 65_535;
 
 async function copyRows(client: PgPoolClient, plan: WritePlan, rows: readonly PreparedRow[]): Promise<void> {
-  const text = rows.map((row) => row.values.map(copyField).join('\t')).join('\n') + '\n';
+  const text = copyText(rows);
   const stream = client.query(copyStreams.from(`COPY ${plan.table} (${plan.columns.join(', ')}) FROM STDIN`));
   await pipeline(Readable.from([Buffer.from(text, 'utf8')]), stream);
 }
@@ -56,6 +56,31 @@ function copyErrorLine(error: unknown): number | undefined {
   return match ? Number(match[1]) : undefined;
 }
 
+function writerOf(plan: WritePlan): (client: PgPoolClient, plan: WritePlan, rows: readonly PreparedRow[]) => Promise<void> {
+  return plan.onConflict === undefined ? copyRows : insertRows;
+}
+
+/** Whether one statement carries all the rows (one COPY, or one INSERT within the parameter limit). */
+export function fitsOneStatement(plan: WritePlan, rows: readonly PreparedRow[]): boolean {
+  return plan.onConflict === undefined || rows.length * plan.columns.length <= MAX_PARAMS;
+}
+
+/**
+ * Writes rows that {@link fitsOneStatement} with a single statement outside
+ * any transaction: atomic on its own, and one round trip for the common
+ * batch where every row is good. Returns the row-level error that refused
+ * the statement (nothing was written then); other errors are thrown.
+ */
+export async function writeWhole(client: PgPoolClient, plan: WritePlan, rows: readonly PreparedRow[]): Promise<unknown> {
+  try {
+    await writerOf(plan)(client, plan, rows);
+    return undefined;
+  } catch (error) {
+    if (!isRowLevel(error)) throw error;
+    return error;
+  }
+}
+
 /**
  * Writes rows inside the caller's transaction so that rows the server
  * refuses for row-level reasons are set aside and every other row lands.
@@ -65,10 +90,13 @@ function copyErrorLine(error: unknown): number | undefined {
  * written again, that row is rejected, and the rest is attempted on; where
  * no line is named (INSERT … ON CONFLICT) the rows are bisected until the
  * failing ones stand alone. Connection-level errors propagate.
+ *
+ * `failure` is the row-level error with which all of `rows` were already
+ * refused (by {@link writeWhole}): isolation starts from it.
  */
-export async function writeIsolated(client: PgPoolClient, plan: WritePlan, rows: readonly PreparedRow[]): Promise<RejectedRecord[]> {
+export async function writeIsolated(client: PgPoolClient, plan: WritePlan, rows: readonly PreparedRow[], failure?: unknown): Promise<RejectedRecord[]> {
   const rejected: RejectedRecord[] = [];
-  const write = plan.onConflict === undefined ? copyRows : insertRows;
+  const write = writerOf(plan);
 
   const attempt = async (part: readonly PreparedRow[]): Promise<void> => {
     if (part.length === 0) return;
@@ -76,29 +104,34 @@ export async function writeIsolated(client: PgPoolClient, plan: WritePlan, rows:
     try {
       await write(client, plan, part);
       await client.query('RELEASE SAVEPOINT sluice_batch');
-      return;
     } catch (error) {
       if (!isRowLevel(error)) throw error;
       await client.query('ROLLBACK TO SAVEPOINT sluice_batch');
       await client.query('RELEASE SAVEPOINT sluice_batch');
-      if (part.length === 1) {
-        rejected.push({ record: part[0]!.record, error: rowError(error) });
-        return;
-      }
-      const line = plan.onConflict === undefined ? copyErrorLine(error) : undefined;
-      if (line !== undefined && line >= 1 && line <= part.length) {
-        await attempt(part.slice(0, line - 1));
-        rejected.push({ record: part[line - 1]!.record, error: rowError(error) });
-        await attempt(part.slice(line));
-        return;
-      }
-      const middle = Math.ceil(part.length / 2);
-      await attempt(part.slice(0, middle));
-      await attempt(part.slice(middle));
+      await isolate(part, error);
     }
   };
 
-  await attempt(rows);
+  /** `part` was refused with `error`: set the offending rows aside and write the others. */
+  const isolate = async (part: readonly PreparedRow[], error: unknown): Promise<void> => {
+    if (part.length === 1) {
+      rejected.push({ record: part[0]!.record, error: rowError(error) });
+      return;
+    }
+    const line = plan.onConflict === undefined ? copyErrorLine(error) : undefined;
+    if (line !== undefined && line >= 1 && line <= part.length) {
+      await attempt(part.slice(0, line - 1));
+      rejected.push({ record: part[line - 1]!.record, error: rowError(error) });
+      await attempt(part.slice(line));
+      return;
+    }
+    const middle = Math.ceil(part.length / 2);
+    await attempt(part.slice(0, middle));
+    await attempt(part.slice(middle));
+  };
+
+  if (failure === undefined) await attempt(rows);
+  else await isolate(rows, failure);
   return rejected;
 }
 

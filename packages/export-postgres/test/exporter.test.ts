@@ -138,6 +138,18 @@ describe('upsert', () => {
     ]);
   });
 
+  it('a batch too big for one statement is written in one transaction, and a bad row in it is isolated', async () => {
+    await pool.query('CREATE TABLE wide (id int PRIMARY KEY, v int)');
+    const exporter = create({ url: db.url, table: 'wide', mode: 'upsert', conflict_columns: ['id'] });
+    const batch: DataRecord[] = Array.from({ length: 40_000 }, (_, i) => ({ id: i, v: i }));
+    batch[39_000] = { id: 39_000, v: 'bad' };
+    const session = await exporter.open(makeExportRun());
+    const result = await session.write(batch, signal);
+    await exporter.close?.();
+    expect(result?.rejected?.map((r) => r.record.id)).toEqual([39_000]);
+    expect((await rows('SELECT count(*)::int AS n FROM wide'))[0]!.n).toBe(39_999);
+  });
+
   it('update_columns: [] keeps existing rows', async () => {
     await pool.query('CREATE TABLE keep (id int PRIMARY KEY, v text)');
     const exporter = create({ url: db.url, table: 'keep', mode: 'upsert', conflict_columns: ['id'], update_columns: [] });

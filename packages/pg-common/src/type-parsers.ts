@@ -21,15 +21,98 @@ export const OID = {
   jsonb: 3802,
   dateArray: 1182,
   timestampArray: 1115,
+  timestamptzArray: 1185,
   numericArray: 1231,
   intervalArray: 1187,
   textArray: 1009,
 } as const;
 
+/** Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm). */
+function daysFromCivil(y: number, m: number, d: number): number {
+  y -= m <= 2 ? 1 : 0;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146097 + doe - 719468;
+}
+
+/** The ASCII digits of `s` from `i` to `end` as a number, or -1. */
+function digitsAt(s: string, i: number, end: number): number {
+  let n = 0;
+  for (; i < end; i++) {
+    const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return -1;
+    n = n * 10 + d;
+  }
+  return n;
+}
+
+/**
+ * Epoch milliseconds of PostgreSQL's ISO output `YYYY-MM-DD HH:MM:SS[.ffffff]`
+ * followed by an offset `±HH[:MM[:SS]]` when `offset` is set, else nothing
+ * (UTC); fractions are truncated to milliseconds. NaN for anything else
+ * (BC, years past 9999, ±infinity, other DateStyles): the caller falls back.
+ * Millions of rows pass here, so it reads characters instead of running
+ * regular expressions.
+ */
+function isoMillis(s: string, offset: boolean): number {
+  const len = s.length;
+  if (len < 19 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(10) !== 32 || s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58) {
+    return NaN;
+  }
+  const year = digitsAt(s, 0, 4);
+  const month = digitsAt(s, 5, 7);
+  const day = digitsAt(s, 8, 10);
+  const hour = digitsAt(s, 11, 13);
+  const minute = digitsAt(s, 14, 16);
+  const second = digitsAt(s, 17, 19);
+  if (year < 0 || month < 1 || month > 12 || day < 1 || hour < 0 || minute < 0 || second < 0) return NaN;
+  let i = 19;
+  let ms = 0;
+  if (s.charCodeAt(i) === 46) {
+    const start = ++i;
+    while (i < len && i - start < 6) {
+      const d = s.charCodeAt(i) - 48;
+      if (d < 0 || d > 9) break;
+      if (i - start < 3) ms = ms * 10 + d;
+      i++;
+    }
+    const n = i - start;
+    if (n === 0) return NaN;
+    if (n < 3) ms *= n === 1 ? 100 : 10;
+  }
+  let shift = 0;
+  if (offset) {
+    const sign = s.charCodeAt(i);
+    if ((sign !== 43 && sign !== 45) || i + 3 > len) return NaN;
+    const oh = digitsAt(s, i + 1, i + 3);
+    let om = 0;
+    let os = 0;
+    i += 3;
+    if (i < len) {
+      if (s.charCodeAt(i) !== 58 || i + 3 > len) return NaN;
+      om = digitsAt(s, i + 1, i + 3);
+      i += 3;
+      if (i < len) {
+        if (s.charCodeAt(i) !== 58 || i + 3 > len) return NaN;
+        os = digitsAt(s, i + 1, i + 3);
+        i += 3;
+      }
+    }
+    if (oh < 0 || om < 0 || os < 0) return NaN;
+    shift = (oh * 3600 + om * 60 + os) * (sign === 45 ? -1000 : 1000);
+  }
+  if (i !== len) return NaN;
+  return daysFromCivil(year, month, day) * 86_400_000 + ((hour * 60 + minute) * 60 + second) * 1000 + ms - shift;
+}
+
 const TIMESTAMP = /^(\d{4,})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)(?:\.(\d{1,6}))?( BC)?$/;
 
 /** `timestamp without time zone` is read as UTC, like the rule engine reads offset-less ISO strings. */
 export function parseTimestampUtc(text: string): Date | string {
+  const fast = isoMillis(text, false);
+  if (fast === fast) return new Date(fast);
   const m = TIMESTAMP.exec(text);
   if (!m) return text; // infinity / -infinity stay strings
   let year = Number(m[1]);
@@ -38,6 +121,14 @@ export function parseTimestampUtc(text: string): Date | string {
   const date = new Date(Date.UTC(2000, Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]), ms));
   date.setUTCFullYear(year);
   return date;
+}
+
+const pgTimestamptz = pg.types.getTypeParser(1184, 'text') as (text: string) => unknown;
+
+/** `timestamptz` as a Date (±infinity as ±Infinity, like pg); the common ISO shape without a regular expression. */
+export function parseTimestamptz(text: string): unknown {
+  const fast = isoMillis(text, true);
+  return fast === fast ? new Date(fast) : pgTimestamptz(text);
 }
 
 const identity = (text: string): string => text;
@@ -55,10 +146,12 @@ const overrides = new Map<number, (text: string) => unknown>([
   [OID.date, identity],
   [OID.interval, identity],
   [OID.timestamp, parseTimestampUtc],
+  [OID.timestamptz, parseTimestamptz],
   [OID.numericArray, mapArray(identity)],
   [OID.dateArray, mapArray(identity)],
   [OID.intervalArray, mapArray(identity)],
   [OID.timestampArray, mapArray(parseTimestampUtc)],
+  [OID.timestamptzArray, mapArray(parseTimestamptz)],
 ]);
 
 /**

@@ -2,7 +2,7 @@ import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { ConnectorError, z } from '@sluice/core';
 import { testEndpoints } from '@sluice/testkit';
-import { connectionShape, isConnectionLevel, isRowLevel, parseTimestampUtc, poolOptions, refineConnection, toConnectorError, typeParsers } from '../src/index.js';
+import { connectionShape, isConnectionLevel, isRowLevel, parseTimestamptz, parseTimestampUtc, poolOptions, refineConnection, toConnectorError, typeParsers } from '../src/index.js';
 
 const schema = z.strictObject(connectionShape).superRefine(refineConnection);
 
@@ -62,5 +62,27 @@ describe('type parsers', () => {
     expect(typeParsers.getTypeParser(20)('9223372036854775807')).toBe('9223372036854775807');
     expect(parseTimestampUtc('2024-01-02 03:04:05.678')).toEqual(new Date('2024-01-02T03:04:05.678Z'));
     expect(parseTimestampUtc('infinity')).toBe('infinity');
+  });
+});
+
+describe('timestamptz parser', () => {
+  it('reads what the server prints, in every time zone and precision, exactly as pg does', async () => {
+    const pgParse = pg.types.getTypeParser(1184, 'text');
+    const client = new pg.Client({ connectionString: testEndpoints().pgUrl });
+    await client.connect();
+    try {
+      for (const zone of ['UTC', 'Asia/Kolkata', 'America/St_Johns', 'Europe/Amsterdam', 'Pacific/Chatham', 'America/Sao_Paulo']) {
+        await client.query(`SET TimeZone = '${zone}'`);
+        const { rows } = await client.query<{ t: string }>(
+          `SELECT (timestamptz '1000-01-01 00:00:00+00' + random() * (timestamptz '9999-12-31+00' - timestamptz '1000-01-01+00'))::text AS t FROM generate_series(1, 300)
+           UNION ALL SELECT date_trunc(unit, timestamptz '2024-03-05 06:07:08.123456+00')::text FROM unnest(ARRAY['second', 'milliseconds', 'minute']) unit
+           UNION ALL SELECT (timestamptz '2024-01-01 10:00:00.029+00' + n * interval '1 microsecond')::text FROM generate_series(0, 999) n
+           UNION ALL SELECT t::text FROM unnest(ARRAY['infinity', '-infinity', '0044-03-15 12:00:00+00 BC', '0099-12-31 23:59:59.9+00']::timestamptz[]) t`,
+        );
+        for (const { t } of rows) expect([t, parseTimestamptz(t)]).toEqual([t, pgParse(t)]);
+      }
+    } finally {
+      await client.end();
+    }
   });
 });

@@ -43,6 +43,13 @@ function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   });
 }
 
+/** Starts fetching the next batch; a failure surfaces where the batch is awaited, never as an unhandled rejection. */
+function prefetch(cursor: Cursor, rows: number): Promise<Record<string, unknown>[]> {
+  const next = cursor.read(rows);
+  next.catch(() => undefined);
+  return next;
+}
+
 /** Streams a query's rows through a server-side cursor, with rules pushed into SQL. */
 export class PostgresSource implements Source {
   readonly #config: SourceConfig;
@@ -124,6 +131,7 @@ export class PostgresSource implements Source {
     const client = await this.#connect(ctx.signal);
     let failed = false;
     let cursor: Cursor | undefined;
+    let pending: Promise<Record<string, unknown>[]> | undefined;
     let sql: string | undefined;
     try {
       const plan = await this.plan(client, ctx.rules, ctx.logger);
@@ -131,11 +139,17 @@ export class PostgresSource implements Source {
       ctx.logger.debug({ sql: plan.text, pushdown: plan.pushdown }, 'reading PostgreSQL');
       cursor = client.query(new Cursor(plan.text, plan.values, { types: typeParsers }));
       const batchSize = Math.max(1, ctx.batchSize);
+      let next = prefetch(cursor, batchSize);
+      pending = next;
       for (;;) {
-        const rows = await abortable(cursor.read(batchSize), ctx.signal);
-        if (rows.length > 0) yield rows;
+        const rows = await abortable(next, ctx.signal);
+        pending = undefined;
         // pg-cursor returns a short batch only once the portal is exhausted.
-        if (rows.length < batchSize) break;
+        const more = rows.length === batchSize;
+        // The server fills the next batch while this one is evaluated and exported: two batches in memory at most.
+        if (more) pending = next = prefetch(cursor, batchSize);
+        if (rows.length > 0) yield rows;
+        if (!more) break;
       }
     } catch (error) {
       failed = true;
@@ -144,6 +158,8 @@ export class PostgresSource implements Source {
     } finally {
       if (cursor && !failed) {
         try {
+          // The consumer stopped early: let the fetch in flight finish before closing the portal.
+          if (pending) await pending;
           await cursor.close();
         } catch {
           failed = true;

@@ -1,0 +1,117 @@
+// PostgreSQL → rule matching 8 % → PostgreSQL, with push-down, without, and
+// the in-database limit (`INSERT INTO … SELECT … WHERE` in psql).
+//
+//   pnpm turbo run build --filter=@sluice/source-postgres --filter=@sluice/export-postgres
+//   node benchmarks/postgres/direct.mjs [rows=2000000] [batch=10000]
+//
+// The connectors driven directly (no CLI, no runner): what the connectors
+// alone cost. bench.mjs measures the same through the CLI.
+//
+// Env: SLUICE_BENCH_PG_URL (default postgres://postgres@127.0.0.1:5432/postgres);
+// a database `sluice_bench_pg` is created there and dropped at the end.
+// The connectors are driven directly with core's coercion as the rule
+// (`toNumber(value) > 1000`), the way the runner evaluates it.
+import { execFileSync } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
+import pg from '../../packages/source-postgres/node_modules/pg/lib/index.js';
+import sourceDef from '../../packages/source-postgres/dist/index.js';
+import exporterDef from '../../packages/export-postgres/dist/index.js';
+import { toNumber } from '../../packages/core/dist/rules/coerce.js';
+
+const ROWS = Number(process.argv[2] ?? 2_000_000);
+const BATCH = Number(process.argv[3] ?? 10_000);
+const adminUrl = process.env.SLUICE_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const dbName = 'sluice_bench_pg';
+const url = new URL(adminUrl);
+url.pathname = `/${dbName}`;
+const dbUrl = url.toString();
+
+const silent = { debug() {}, info() {}, warn() {}, error() {}, child() { return silent; } };
+const deps = (path) => ({
+  name: 'bench', path, logger: silent, baseDir: process.cwd(),
+  settings: { batchSize: BATCH, maxConcurrency: 2, retry: { attempts: 1, initialDelay: 0, maxDelay: 0 }, timeout: 0, deadLetter: { path: '' }, logLevel: 'silent' },
+});
+
+const admin = new pg.Client({ connectionString: adminUrl });
+await admin.connect();
+await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+await admin.query(`CREATE DATABASE ${dbName}`);
+const db = new pg.Client({ connectionString: dbUrl });
+await db.connect();
+console.error(`seeding ${ROWS} rows…`);
+await db.query(`CREATE TABLE readings AS
+  SELECT g::bigint AS id, 's-' || (g % 1000) AS sensor_id,
+         round((CASE WHEN g % 25 < 2 THEN 1000 + (g % 500) + 0.25 ELSE (g * 7) % 1000 END)::numeric, 2) AS value,
+         CASE WHEN g % 3 = 0 THEN 'maintenance' ELSE 'active' END AS status,
+         timestamptz '2024-01-01' + g * interval '1 second' AS created_at
+  FROM generate_series(1, ${ROWS}) g`);
+await db.query('ALTER TABLE readings ADD PRIMARY KEY (id)');
+await db.query('CREATE TABLE alerts (LIKE readings)');
+await db.query('VACUUM ANALYZE readings');
+const expected = Number((await db.query('SELECT count(*) FROM readings WHERE value > 1000')).rows[0].count);
+
+const rule = {
+  kind: 'leaf', field: 'value', path: ['value'], op: 'greater_than',
+  operand: { kind: 'scalar', value: { type: 'number', value: 1000 } },
+};
+const test = (r) => { const v = toNumber(r.value); return v !== undefined && v > 1000; };
+const pushdownRules = {
+  rules: [{ rule: { name: 'high', datasources: ['bench'], targets: ['alerts'], condition: rule }, fields: ['value'], test, stats: { missing: 0, unconvertible: 0 } }],
+  fields: ['value'], candidate: test, condition: { kind: 'any', children: [rule] }, runStartedAt: new Date(),
+};
+
+async function sluiceRun(pushdown) {
+  await db.query('TRUNCATE alerts');
+  const source = sourceDef.create(sourceDef.schema.parse({ url: dbUrl, query: 'SELECT * FROM readings', pushdown }), deps('datasources.bench'));
+  const exporter = exporterDef.create(exporterDef.schema.parse({ url: dbUrl, table: 'alerts' }), deps('export_targets.alerts'));
+  const signal = new AbortController().signal;
+  const ctx = { signal, batchSize: BATCH, rules: pushdownRules, runId: 'bench', runStartedAt: new Date(), logger: silent, reject() {}, skipped() {} };
+  const started = performance.now();
+  const session = await exporter.open({ runId: 'bench', runStartedAt: new Date(), rule: 'high', datasource: 'bench', target: 'alerts', signal, logger: silent });
+  let read = 0;
+  let pending = Promise.resolve();
+  let buffer = [];
+  for await (const batch of source.read(ctx)) {
+    read += batch.length;
+    for (const record of batch) if (test(record)) buffer.push(record);
+    if (buffer.length >= BATCH) {
+      const out = buffer;
+      buffer = [];
+      await pending; // one write in flight while the next batch is read
+      pending = session.write(out, signal).then(() => undefined);
+    }
+  }
+  await pending;
+  if (buffer.length > 0) await session.write(buffer, signal);
+  await session.end(signal);
+  const seconds = (performance.now() - started) / 1000;
+  await source.close();
+  await exporter.close();
+  const written = Number((await db.query('SELECT count(*) FROM alerts')).rows[0].count);
+  if (written !== expected) throw new Error(`pushdown=${pushdown}: wrote ${written}, expected ${expected}`);
+  return { seconds, read };
+}
+
+function psqlRun() {
+  execFileSync('psql', [dbUrl, '-q', '-c', 'TRUNCATE alerts']);
+  const started = performance.now();
+  execFileSync('psql', [dbUrl, '-q', '-c', 'INSERT INTO alerts SELECT * FROM readings WHERE value > 1000']);
+  return (performance.now() - started) / 1000;
+}
+
+const results = { psql: [], auto: [], off: [] };
+for (let i = 0; i < 3; i++) {
+  results.psql.push(psqlRun());
+  results.auto.push((await sluiceRun('auto')).seconds);
+  results.off.push((await sluiceRun('off')).seconds);
+}
+const median = (xs) => [...xs].sort((a, b) => a - b)[1];
+const base = median(results.psql);
+console.log(`rows=${ROWS} matches=${expected} (${((expected / ROWS) * 100).toFixed(1)} %) batch=${BATCH}`);
+for (const [name, xs] of Object.entries(results)) {
+  const m = median(xs);
+  console.log(`${name.padEnd(5)} median ${m.toFixed(2)} s  (${xs.map((x) => x.toFixed(2)).join(', ')})  ${(ROWS / m / 1000).toFixed(0)} k rows/s in  ${(m / base).toFixed(2)}x psql`);
+}
+await db.end();
+await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+await admin.end();
