@@ -36,3 +36,4 @@ export { canonicalKey, sortRecords, within, isAbortError } from './compare.js';
 export { greaterThanPushdown } from './pushdown.js';
 export { describeSourceConformance, type SourceConformanceOptions, type SourceFixture } from './source-conformance.js';
 export { describeExporterConformance, type ExporterConformanceOptions, type ExporterFixture } from './exporter-conformance.js';
+export { makeConnectorDeps, testSettings } from './deps.js';

@@ -4,6 +4,7 @@ import connector, { s3ExporterSchema, type S3ExporterOptionsInput } from '../../
 import type { S3Exporter } from '../../src/exporter.js';
 import type { S3ExportSession } from '../../src/session.js';
 import type { TestS3 } from './s3.js';
+import { makeConnectorDeps } from '@sluice/testkit';
 
 export interface TestLogger extends Logger {
   readonly warnings: string[];
@@ -27,21 +28,7 @@ export function testLogger(): TestLogger {
 export const WHERE = 'export_targets.archive';
 
 export function testDeps(logger: Logger = testLogger(), client?: S3Client): ConnectorDeps {
-  return {
-    name: 'archive',
-    path: WHERE,
-    logger,
-    baseDir: process.cwd(),
-    settings: {
-      batchSize: 1000,
-      maxConcurrency: 2,
-      retry: { attempts: 3, initialDelay: 100, maxDelay: 1000 },
-      timeout: 60_000,
-      deadLetter: { path: 'dead-letter' },
-      logLevel: 'info',
-    },
-    ...(client !== undefined ? { client } : {}),
-  };
+  return makeConnectorDeps({ name: 'archive', path: WHERE, logger, settings: { timeout: 60_000 }, ...(client !== undefined ? { client } : {}) });
 }
 
 /** Exporter options for the test server, with the exporter's own client. */
