@@ -17,6 +17,10 @@ export interface FastTokenizerOptions {
   readonly maxRecordSize: number;
   /** Called when a pending record grows past `maxRecordSize`. */
   readonly onOversize: (line: number) => never;
+  /** Known record delimiter (a range of a file whose first line was seen); detected when absent. */
+  readonly recordDelimiter?: '\n' | '\r\n';
+  /** Line number of the first character (a range of a file starts past line 1). */
+  readonly firstLine?: number;
 }
 
 /**
@@ -44,6 +48,18 @@ export class FastTokenizer implements Tokenizer {
     private readonly options: FastTokenizerOptions,
   ) {
     this.delimiterCode = options.delimiter.charCodeAt(0);
+    this.rd = options.recordDelimiter ?? '';
+    this.line = options.firstLine ?? 1;
+  }
+
+  /** Line number of the next unread character. */
+  get nextLine(): number {
+    return this.line;
+  }
+
+  /** Characters held back: an incomplete record (0 when the input so far ends on a record boundary). */
+  get pending(): number {
+    return this.buf.length;
   }
 
   write(chunk: string): void {

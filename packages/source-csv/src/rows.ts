@@ -39,6 +39,8 @@ export interface RowHandlerOptions {
   readonly pushdown: PushdownRules | undefined;
   readonly batches: BatchCollector;
   reject(input: unknown, error: Error, location: string): void;
+  /** The location of a line; `file:line` by default. */
+  readonly locate?: (line: number) => string;
 }
 
 const NOT_SET = -1;
@@ -107,7 +109,7 @@ export class RowHandler implements RowSink {
   }
 
   private location(line: number): string {
-    return `${this.options.file}:${line}`;
+    return this.options.locate !== undefined ? this.options.locate(line) : `${this.options.file}:${line}`;
   }
 
   private row(count: number, line: number, text: string, rawStart: number, rawEnd: number): void {

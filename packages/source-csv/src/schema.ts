@@ -54,6 +54,12 @@ export const csvSourceSchema = z
       .min(1)
       .optional()
       .describe('Adds a field of this name holding `file:line` of each record (off by default)'),
+    parallelism: z
+      .union([z.literal('auto'), z.number().int().min(1).max(64)])
+      .default('auto')
+      .describe(
+        'Worker threads for a big local file (utf8, default quote/escape, no comment/trim, no `source_field`): `auto` uses min(cores, 4) for files of 32 MB or more; 1 reads in the main thread',
+      ),
     max_record_size: z
       .number()
       .int()

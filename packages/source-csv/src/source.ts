@@ -8,17 +8,20 @@ import { CsvParseTokenizer } from './csv-parse-tokenizer.js';
 import { createDecoder, decodeText } from './decode.js';
 import { FastTokenizer } from './fast-tokenizer.js';
 import { expandGlob } from './glob.js';
+import { planParallel, readParallel } from './parallel.js';
 import { RowHandler } from './rows.js';
 import type { Tokenizer } from './tokenizer.js';
 import type { CsvSourceConfig } from './types.js';
 
 /** Bytes per read from a local file: large chunks keep the tokenizer in its fast loop. */
-const FILE_CHUNK = 64 * 1024;
+const FILE_CHUNK = 1024 * 1024;
 
 /** One CSV input: a file or a URL. */
 interface Input {
   /** For locations and messages. */
   readonly name: string;
+  /** The local file, when it is one (big ones are read by worker threads). */
+  readonly file?: string;
   open(signal: AbortSignal): Promise<AsyncIterable<Uint8Array>>;
 }
 
@@ -65,6 +68,14 @@ export class CsvSource implements Source {
     if (inputs.length === 0) ctx.logger.warn({ path: this.config.path }, `${this.deps.path}: no file matches "${this.config.path}"`);
     for (const input of inputs) {
       ctx.signal.throwIfAborted();
+      const plan = this.useFastPath && input.file !== undefined ? await this.planParallel(input.file) : undefined;
+      if (plan) {
+        const onOversize = (line: number) => this.oversize(input.name, line);
+        for await (const batch of readParallel({ plan, config: this.config, ctx, name: input.name, where: this.deps.path, onOversize, batches })) {
+          yield this.flush(batch, batches, ctx);
+        }
+        continue;
+      }
       const handler = new RowHandler({
         file: input.name,
         where: this.deps.path,
@@ -123,14 +134,25 @@ export class CsvSource implements Source {
     return batch;
   }
 
+  private oversize(name: string, line: number): never {
+    throw new ConnectorError(
+      `${name}:${line}: a record is longer than max_record_size (${this.config.max_record_size} characters); is a quote never closed?`,
+      { where: this.deps.path },
+    );
+  }
+
+  /** A parallel read of a big local file, or undefined to read it here (small, odd first line, or unreadable: the normal path reports it). */
+  private async planParallel(file: string): Promise<Awaited<ReturnType<typeof planParallel>>> {
+    try {
+      return await planParallel(file, this.config);
+    } catch {
+      return undefined;
+    }
+  }
+
   private tokenizer(handler: RowHandler, name: string): Tokenizer {
     const config = this.config;
-    const onOversize = (line: number): never => {
-      throw new ConnectorError(
-        `${name}:${line}: a record is longer than max_record_size (${config.max_record_size} characters); is a quote never closed?`,
-        { where: this.deps.path },
-      );
-    };
+    const onOversize = (line: number): never => this.oversize(name, line);
     if (this.useFastPath) {
       return new FastTokenizer(handler, {
         delimiter: config.delimiter,
@@ -178,7 +200,7 @@ export class CsvSource implements Source {
       ];
     }
     const files = await expandGlob(pattern!, this.deps.baseDir);
-    return files.map((file) => ({ name: this.displayPath(file), open: (signal) => this.openFile(file, signal) }));
+    return files.map((file) => ({ name: this.displayPath(file), file, open: (signal) => this.openFile(file, signal) }));
   }
 
   private displayPath(file: string): string {

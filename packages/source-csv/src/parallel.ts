@@ -1,0 +1,275 @@
+import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
+import os from 'node:os';
+import { StringDecoder } from 'node:string_decoder';
+import { Worker } from 'node:worker_threads';
+import type { DataRecord, ReadContext } from '@sluice/core';
+import type { BatchCollector } from './batches.js';
+import { FastTokenizer } from './fast-tokenizer.js';
+import type { RangeJob, RangeMessage, RangeResult, WorkerInit } from './parallel-protocol.js';
+import { CsvRowError } from './row-errors.js';
+import { RowHandler } from './rows.js';
+import type { CsvSourceConfig } from './types.js';
+
+/** Sizes of the parallel reader; tests shrink them to get many ranges from small files. */
+export const tuning = {
+  /** Below this size (with `parallelism: auto`) one thread is faster than starting workers. */
+  minParallelBytes: 32 * 1024 * 1024,
+  /** Bytes per range: small enough to keep memory bounded, big enough to amortise a message. */
+  rangeBytes: 4 * 1024 * 1024,
+};
+
+/** What the parallel reader did, for tests: ranges taken from workers, switches to one thread. */
+export const parallelStats = { ranges: 0, fallbacks: 0 };
+/** Ranges in flight or done but not yet consumed, per thread: bounds memory, hides uneven ranges. */
+const WINDOW = 3;
+/** The first line is looked for within this many bytes. */
+const HEAD_BYTES = 1 << 20;
+
+/** Where the data starts and what the first line told us. */
+export interface ParallelPlan {
+  readonly file: string;
+  readonly size: number;
+  readonly threads: number;
+  readonly dataStart: number;
+  /** Lines before `dataStart` (the header). */
+  readonly headerLines: number;
+  readonly recordDelimiter: '\n' | '\r\n';
+  readonly columns: readonly string[];
+}
+
+/** Threads for `parallelism` on a file of `size` bytes: 1 means read it in this thread. */
+export function threadsFor(parallelism: CsvSourceConfig['parallelism'], size: number): number {
+  if (parallelism !== 'auto') return parallelism;
+  if (size < tuning.minParallelBytes) return 1;
+  const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+  return Math.max(1, Math.min(cores, 4));
+}
+
+/**
+ * Plans a parallel read of a local file, or undefined when it must be read
+ * in one thread: a first line that is not plain (quotes, a lone CR, empty),
+ * or too small a file. The caller checks the dialect is the fast one.
+ */
+export async function planParallel(file: string, config: CsvSourceConfig): Promise<ParallelPlan | undefined> {
+  if (config.source_field !== undefined || !['utf8', 'utf-8'].includes(config.encoding.toLowerCase())) return undefined;
+  const handle = await open(file, 'r');
+  try {
+    const { size } = await handle.stat();
+    const threads = threadsFor(config.parallelism, size);
+    if (threads < 2 || size < 2 * tuning.rangeBytes) return undefined;
+    const head = Buffer.alloc(Math.min(HEAD_BYTES, size));
+    await handle.read(head, 0, head.length, 0);
+    const bom = head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf ? 3 : 0;
+    const newline = head.indexOf(10, bom);
+    if (newline < 0) return undefined;
+    const crlf = newline > bom && head[newline - 1] === 13;
+    const line = head.subarray(bom, crlf ? newline - 1 : newline);
+    // The first line fixes the record delimiter; quotes or stray CRs in it could change it.
+    if (line.length === 0 || line.includes(34) || line.includes(13)) return undefined;
+    const names = line.toString('utf8').split(config.delimiter);
+    const columns = config.columns ?? names;
+    return {
+      file,
+      size,
+      threads,
+      dataStart: config.header ? newline + 1 : bom,
+      headerLines: config.header ? 1 : 0,
+      recordDelimiter: crlf ? '\r\n' : '\n',
+      columns,
+    };
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Range starts: `dataStart`, then the first line start at or after every tuning.rangeBytes. */
+async function rangeStarts(plan: ParallelPlan): Promise<number[]> {
+  const starts = [plan.dataStart];
+  const handle = await open(plan.file, 'r');
+  const probe = Buffer.alloc(64 * 1024);
+  try {
+    for (let nominal = plan.dataStart + tuning.rangeBytes; nominal < plan.size; nominal += tuning.rangeBytes) {
+      let at = nominal - 1;
+      let found = -1;
+      while (found < 0 && at < plan.size && at < nominal + tuning.rangeBytes) {
+        const { bytesRead } = await handle.read(probe, 0, probe.length, at);
+        if (bytesRead === 0) break;
+        const i = probe.subarray(0, bytesRead).indexOf(10);
+        if (i >= 0) found = at + i + 1;
+        else at += bytesRead;
+      }
+      if (found > starts.at(-1)! && found < plan.size) starts.push(found);
+    }
+  } finally {
+    await handle.close();
+  }
+  return starts;
+}
+
+function workerUrl(): URL {
+  // Under the test runner this module is TypeScript source: the worker runs from the build.
+  return import.meta.url.endsWith('.ts') ? new URL('../dist/parallel-worker.js', import.meta.url) : new URL('./parallel-worker.js', import.meta.url);
+}
+
+interface Options {
+  readonly plan: ParallelPlan;
+  readonly config: CsvSourceConfig;
+  readonly ctx: ReadContext;
+  /** Display name of the file. */
+  readonly name: string;
+  /** Config path of the datasource. */
+  readonly where: string;
+  readonly onOversize: (line: number) => never;
+  /** The source's batches, shared across its files; push-down skips are counted in it too. */
+  readonly batches: BatchCollector;
+}
+
+/**
+ * Reads one file with worker threads, each tokenizing byte ranges that
+ * start at a line start, with the push-down rules applied in the worker.
+ * Ranges are consumed in file order and at most two per thread are in
+ * flight, so output order and memory are those of a sequential read. A
+ * range start is a guess (a line break may sit inside a quoted field): a
+ * range that does not end exactly on a record boundary proves the guess
+ * wrong, and the rest of the file, from the last range known good, is read
+ * in this thread.
+ */
+export async function* readParallel(options: Options): AsyncGenerator<DataRecord[]> {
+  const { plan, config, ctx, name, batches } = options;
+  // Validates columns against `types` here, with the sequential reader's message.
+  new RowHandler(handlerOptions(options));
+  const starts = await rangeStarts(plan);
+  const jobs: RangeJob[] = starts.map((start, id) => ({ id, start, end: starts[id + 1] ?? plan.size, last: id === starts.length - 1 }));
+  const init: WorkerInit = {
+    file: plan.file,
+    where: options.where,
+    delimiter: config.delimiter,
+    skipEmptyLines: config.skip_empty_lines,
+    maxRecordSize: config.max_record_size,
+    recordDelimiter: plan.recordDelimiter,
+    columns: plan.columns,
+    types: config.types,
+    rules: ctx.rules?.rules.map((compiled) => compiled.rule) ?? [],
+    runStartedAt: (ctx.rules?.runStartedAt ?? ctx.runStartedAt).getTime(),
+  };
+  try {
+    structuredClone(init);
+  } catch {
+    // Rules holding something a worker cannot receive: one thread.
+    yield* readRest(options, plan.dataStart, plan.headerLines);
+    return;
+  }
+  const threads = Math.min(plan.threads, jobs.length);
+  let stopped = false;
+  const dispatch = (limit: number): void => {
+    for (; !stopped && dispatched < Math.min(limit, jobs.length); dispatched++) {
+      const job = jobs[dispatched]!;
+      results.set(job.id, new Promise((resolve) => waiting.set(job.id, resolve)));
+      let w = 0;
+      for (let k = 1; k < workers.length; k++) if (load[k]! < load[w]!) w = k;
+      if (load[w] === Number.POSITIVE_INFINITY) {
+        waiting.get(job.id)!(undefined);
+        continue;
+      }
+      load[w]!++;
+      assigned.set(job.id, w);
+      workers[w]!.postMessage(job);
+    }
+  };
+  let dispatched = 0;
+  let consumed = 0;
+  const waiting = new Map<number, (result: RangeResult | undefined) => void>();
+  const results = new Map<number, Promise<RangeResult | undefined>>();
+  const workers: Worker[] = [];
+  const load: number[] = [];
+  // A failed worker voids its ranges: they are read in this thread instead.
+  const fail = (w: number) => {
+    load[w] = Number.POSITIVE_INFINITY;
+    for (const [id, resolve] of waiting) if (jobs[id] && assigned.get(id) === w) resolve(undefined);
+  };
+  const assigned = new Map<number, number>();
+  for (let w = 0; w < threads; w++) {
+    const worker = new Worker(workerUrl(), { workerData: init, resourceLimits: { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 64 } });
+    worker.on('message', (message: RangeMessage) => {
+      load[w]!--;
+      const records = typeof message.records === 'string' ? (JSON.parse(message.records) as DataRecord[]) : message.records;
+      waiting.get(message.id)?.({ ...message, records });
+      // Keep every worker busy: the next range goes out as soon as one is done.
+      dispatch(consumed + WINDOW * threads);
+    });
+    worker.on('error', () => fail(w));
+    worker.on('exit', () => fail(w));
+    workers.push(worker);
+    load.push(0);
+  }
+  let base = plan.headerLines;
+  try {
+    for (let i = 0; i < jobs.length; i++) {
+      consumed = i;
+      dispatch(i + WINDOW * threads);
+      const result = await results.get(i)!;
+      results.delete(i);
+      waiting.delete(i);
+      ctx.signal.throwIfAborted();
+      if (result === undefined || !result.clean) {
+        stopped = true;
+        parallelStats.fallbacks++;
+        for (const worker of workers) void worker.terminate();
+        yield* readRest(options, jobs[i]!.start, base);
+        return;
+      }
+      for (const reject of result.rejects) {
+        ctx.reject(reject.raw, new CsvRowError(reject.code, reject.message), `${name}:${base + reject.line}`);
+      }
+      parallelStats.ranges++;
+      batches.skipped += result.skipped;
+      for (const record of result.records) batches.add(record);
+      for (const batch of batches.take(false)) yield batch;
+      base += result.breaks;
+    }
+  } finally {
+    stopped = true;
+    for (const worker of workers) void worker.terminate();
+  }
+}
+
+function handlerOptions(options: Options): ConstructorParameters<typeof RowHandler>[0] {
+  const { config, ctx, plan, batches } = options;
+  return {
+    file: options.name,
+    where: options.where,
+    header: false,
+    columns: plan.columns,
+    types: config.types,
+    sourceField: undefined,
+    pushdown: ctx.rules,
+    batches,
+    reject: (raw, error, location) => ctx.reject(raw, error, location),
+  };
+}
+
+/** The rest of the file from byte `start` (a known record start after `lines` lines), in this thread. */
+async function* readRest(options: Options, start: number, lines: number): AsyncGenerator<DataRecord[]> {
+  const { config, ctx, plan, batches } = options;
+  const handler = new RowHandler(handlerOptions(options));
+  const tokenizer = new FastTokenizer(handler, {
+    delimiter: config.delimiter,
+    skipEmptyLines: config.skip_empty_lines,
+    maxRecordSize: config.max_record_size,
+    recordDelimiter: plan.recordDelimiter,
+    firstLine: lines + 1,
+    onOversize: options.onOversize,
+  });
+  // No byte-order-mark handling: `start` is past the first line.
+  const decoder = new StringDecoder('utf8');
+  for await (const chunk of createReadStream(plan.file, { start, highWaterMark: 1 << 20, signal: ctx.signal })) {
+    const text = decoder.write(chunk as Buffer);
+    if (text.length > 0) tokenizer.write(text);
+    yield* batches.take(false);
+  }
+  const rest = decoder.end();
+  if (rest.length > 0) tokenizer.write(rest);
+  tokenizer.end();
+  yield* batches.take(false);
+}

@@ -1,0 +1,93 @@
+import { compilePushdown, compileRule, normalizeRule, type PushdownRules, type RuleConfig } from '@sluice/core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { parallelStats, tuning } from '../src/parallel.js';
+import { makeSource, readAll, tempDir } from './helpers.js';
+
+// Workers run the built worker (dist/parallel-worker.js): `pnpm turbo run build --filter=@sluice/source-csv` first.
+
+let tmp: Awaited<ReturnType<typeof tempDir>>;
+const saved = { ...tuning };
+
+function rules(): PushdownRules {
+  const runStartedAt = new Date();
+  const config = {
+    name: 'hot',
+    conditions: [
+      { field: 'value', type: 'greater_than', value: 1500 },
+      { field: 'status', type: 'equals', value: 'active' },
+    ],
+    export_target: 'out',
+  } as unknown as RuleConfig;
+  return compilePushdown([compileRule(normalizeRule(config, { runStartedAt, allDatasources: ['readings'] }))], runStartedAt);
+}
+
+/** Deterministic rows with quoted commas, doubled quotes, unicode, ragged and malformed rows; `newlines` puts line breaks inside quotes. */
+function csvText(rows: number, eol: string, newlines: boolean, seed: number): string {
+  let state = seed;
+  const random = () => ((state = (state * 1103515245 + 12345) >>> 0) / 2 ** 32);
+  const notes = ['', 'plain', '"a, b"', '"said ""hi"""', 'Zürich 😀', '""', '"x"'];
+  const lines = ['id,status,value,note'];
+  for (let i = 0; i < rows; i++) {
+    const status = random() < 0.4 ? 'active' : 'idle';
+    const value = random() < 0.01 ? 'n/a' : (random() * 2000).toFixed(2);
+    const note = newlines && random() < 0.02 ? `"two${eol}lines, ${i}"` : notes[Math.floor(random() * notes.length)];
+    const r = random();
+    if (r < 0.005) lines.push(`${i},ragged`);
+    else if (r < 0.008) lines.push(`${i},active,1600,bad"quote`);
+    else if (r < 0.01) lines.push('');
+    else lines.push(`${i},${status},${value},${note}`);
+  }
+  return `${lines.join(eol)}${eol}`;
+}
+
+beforeAll(async () => {
+  tmp = await tempDir();
+});
+afterEach(() => Object.assign(tuning, saved));
+afterAll(() => tmp.cleanup());
+
+describe('parallel read (worker threads) vs one thread', () => {
+  const cases = [
+    ['LF, no line breaks in quotes', '\n', false],
+    ['CRLF, no line breaks in quotes', '\r\n', false],
+    ['LF, line breaks in quotes (falls back to one thread mid-file)', '\n', true],
+  ] as const;
+  for (const [name, eol, newlines] of cases) {
+    for (const withRules of [true, false]) {
+      it(`${name}, ${withRules ? 'with' : 'without'} push-down: same records, rejects, locations and counts`, async () => {
+        tuning.rangeBytes = 1000;
+        Object.assign(parallelStats, { ranges: 0, fallbacks: 0 });
+        const file = await tmp.write(`${name.length}-${eol.length}-${newlines}.csv`, `\uFEFF${csvText(6000, eol, newlines, 7)}`);
+        const one = await readAll(makeSource({ path: file, parallelism: 1 }, tmp.dir), { batchSize: 100, ...(withRules ? { rules: rules() } : {}) });
+        const many = await readAll(makeSource({ path: file, parallelism: 3 }, tmp.dir), { batchSize: 100, ...(withRules ? { rules: rules() } : {}) });
+        expect(one.records.length).toBeGreaterThan(withRules ? 100 : 2500);
+        expect(many.records).toEqual(one.records);
+        expect(many.ctx.rejected).toEqual(one.ctx.rejected);
+        expect(many.ctx.rejected.length).toBeGreaterThan(5);
+        expect(many.ctx.skippedCount).toBe(one.ctx.skippedCount);
+        expect(many.batches.every((batch) => batch.length <= 100)).toBe(true);
+        expect(parallelStats.ranges).toBeGreaterThan(newlines ? 5 : 20);
+        expect(parallelStats.fallbacks).toBe(newlines ? 1 : 0);
+      });
+    }
+  }
+
+  it('declared types travel as values (structured clone) and bad values are rejected with the right line', async () => {
+    tuning.rangeBytes = 1500;
+    Object.assign(parallelStats, { ranges: 0, fallbacks: 0 });
+    const file = await tmp.write('typed.csv', csvText(2000, '\n', false, 3));
+    const one = await readAll(makeSource({ path: file, parallelism: 1, types: { value: 'number' } }, tmp.dir), { rules: rules() });
+    const many = await readAll(makeSource({ path: file, parallelism: 2, types: { value: 'number' } }, tmp.dir), { rules: rules() });
+    expect(typeof one.records[0]!.value).toBe('number');
+    expect(many.records).toEqual(one.records);
+    expect(many.ctx.rejected).toEqual(one.ctx.rejected);
+    expect(many.ctx.skippedCount).toBe(one.ctx.skippedCount);
+    expect(parallelStats.ranges).toBeGreaterThan(20);
+  });
+
+  it('auto stays in one thread for a small file', async () => {
+    const file = await tmp.write('small.csv', csvText(50, '\n', false, 1));
+    const { records } = await readAll(makeSource({ path: file }, tmp.dir));
+    expect(records.length).toBeGreaterThan(40);
+  });
+});
