@@ -8,7 +8,10 @@
 //
 // Env: SLUICE_BENCH_PG_URL (default postgres://postgres@127.0.0.1:5432/postgres);
 // a database `sluice_bench_pg_cli` is created there and dropped at the end.
-// SLUICE_BENCH_PROFILE=dir adds `node --cpu-prof --cpu-prof-dir=dir` to the CLI runs.
+// SLUICE_BENCH_PROFILE=dir adds `node --cpu-prof --cpu-prof-dir=dir` to the CLI runs;
+// SLUICE_BENCH_NODE_FLAGS adds other node flags (e.g. `--max-semi-space-size=64`);
+// SLUICE_BENCH_BASELINE_CLI=path/to/bin.js (another checkout's built CLI) adds
+// its runs (auto@base, off@base) to the alternation, for before/after figures.
 //
 // Besides wall time it reports CPU seconds, since the machine is shared:
 // the CLI process's user+sys (from /usr/bin/time) and the PostgreSQL
@@ -120,13 +123,14 @@ function sampleBackends() {
   };
 }
 
-async function sluiceRun(pushdown) {
+async function sluiceRun(pushdown, bin = BIN) {
   await db.query('TRUNCATE alerts');
   const load = loadavg()[0];
-  const nodeArgs = PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE}`] : [];
+  const nodeArgs = [...(PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE}`] : []), ...(process.env.SLUICE_BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? [])];
+  const tag = bin === BIN ? pushdown : `${pushdown}@base`;
   const stopSampling = sampleBackends();
   const started = performance.now();
-  const child = spawn('/usr/bin/time', ['-f', 'TIME %e %U %S', process.execPath, ...nodeArgs, BIN, 'run', '--config', configFor(pushdown), '--summary', 'json'], {
+  const child = spawn('/usr/bin/time', ['-f', 'TIME %e %U %S', process.execPath, ...nodeArgs, bin, 'run', '--config', configFor(pushdown), '--summary', 'json'], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -137,11 +141,11 @@ async function sluiceRun(pushdown) {
   const seconds = (performance.now() - started) / 1000;
   const serverCpu = await stopSampling();
   const time = /TIME ([\d.]+) ([\d.]+) ([\d.]+)/.exec(stderr);
-  if (code !== 0 || !time) throw new Error(`pushdown=${pushdown}: exit ${code}\n${stderr}`);
+  if (code !== 0 || !time) throw new Error(`${tag}: exit ${code}\n${stderr}`);
   const summary = JSON.parse(stdout);
   const written = Number((await db.query('SELECT count(*) FROM alerts')).rows[0].count);
   if (written !== expected || summary.targets.alerts.exported !== expected) {
-    throw new Error(`pushdown=${pushdown}: wrote ${written} (summary ${summary.targets.alerts.exported}), expected ${expected}`);
+    throw new Error(`${tag}: wrote ${written} (summary ${summary.targets.alerts.exported}), expected ${expected}`);
   }
   return { seconds, runMs: summary.durationMs, cpu: Number(time[2]) + Number(time[3]), serverCpu, load };
 }
@@ -172,12 +176,15 @@ INSERT INTO alerts SELECT * FROM readings WHERE value > 1000;
   return { seconds, runMs: seconds * 1000, cpu: 0, serverCpu: cpu(after) - cpu(before), load };
 }
 
-const results = { psql: [], auto: [], off: [] };
+const BASELINE = process.env.SLUICE_BENCH_BASELINE_CLI;
+const results = { psql: [], auto: [], off: [], ...(BASELINE ? { 'auto@base': [], 'off@base': [] } : {}) };
 try {
   for (let i = 0; i < RUNS; i++) {
     results.psql.push(psqlRun());
     results.auto.push(await sluiceRun('auto'));
+    if (BASELINE) results['auto@base'].push(await sluiceRun('auto', BASELINE));
     results.off.push(await sluiceRun('off'));
+    if (BASELINE) results['off@base'].push(await sluiceRun('off', BASELINE));
     console.error(`run ${i + 1}/${RUNS} done`);
   }
 } finally {
@@ -195,15 +202,17 @@ const median = (xs) => {
 const base = median(results.psql.map((r) => r.seconds));
 const baseCpu = median(results.psql.map((r) => r.serverCpu));
 console.log(`rows=${ROWS} matches=${expected} (${((expected / ROWS) * 100).toFixed(1)} %) batch_size=${BATCH} runs=${RUNS}`);
-console.log('path   wall median (runs)                      vs psql  | CPU s: node + server = total (median)  vs psql server CPU | load avg at start');
+console.log('path       wall median (runs)                      vs psql  | CPU s: node + server = total (median)  vs psql server CPU | run only (summary) | load avg at start');
 for (const [name, runs] of Object.entries(results)) {
   const wall = median(runs.map((r) => r.seconds));
   const cpu = median(runs.map((r) => r.cpu));
   const server = median(runs.map((r) => r.serverCpu));
   const total = median(runs.map((r) => r.cpu + r.serverCpu));
   console.log(
-    `${name.padEnd(5)}  ${wall.toFixed(2)} s (${runs.map((r) => r.seconds.toFixed(2)).join(', ')})`.padEnd(46) +
+    `${name.padEnd(9)}  ${wall.toFixed(2)} s (${runs.map((r) => r.seconds.toFixed(2)).join(', ')})`.padEnd(46) +
       `  ${(wall / base).toFixed(2)}x  | ${cpu.toFixed(2)} + ${server.toFixed(2)} = ${total.toFixed(2)}`.padEnd(44) +
-      `  ${(total / baseCpu).toFixed(2)}x | ${runs.map((r) => r.load.toFixed(1)).join(', ')}`,
+      `  ${(total / baseCpu).toFixed(2)}x`.padEnd(22) +
+      `| ${(median(runs.map((r) => r.runMs)) / 1000).toFixed(2)} s`.padEnd(21) +
+      `| ${runs.map((r) => r.load.toFixed(1)).join(', ')}`,
   );
 }

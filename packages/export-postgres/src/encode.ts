@@ -1,4 +1,5 @@
-import type { ColumnShape } from './table.js';
+import type { DataRecord } from '@sluice/core';
+import type { ColumnShape, TableColumn } from './table.js';
 
 const PAD2: readonly string[] = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0'));
 const PAD3: readonly string[] = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
@@ -87,6 +88,20 @@ export function copyText(rows: readonly { readonly values: readonly (string | nu
     for (let i = 0; i < values.length; i++) {
       if (i > 0) text += '\t';
       text += copyField(values[i]!);
+    }
+    text += '\n';
+  }
+  return text;
+}
+
+/** COPY text straight from records: `fields` pairs each record field with its column. */
+export function copyTextOf(records: readonly DataRecord[], fields: readonly (readonly [string, TableColumn])[]): string {
+  let text = '';
+  for (const record of records) {
+    for (let i = 0; i < fields.length; i++) {
+      const [field, column] = fields[i]!;
+      if (i > 0) text += '\t';
+      text += copyField(toPgText(record[field], column.shape));
     }
     text += '\n';
   }

@@ -1,10 +1,10 @@
 import { ConnectorError } from '@sluice/core';
 import type { ConnectorDeps, DataRecord, ExportRun, ExportSession, Exporter, WriteResult } from '@sluice/core';
 import { createPool, sqlstate, toConnectorError, watchClient, type PgPool, type PgPoolClient } from '@sluice/pg-common';
-import { toPgText } from './encode.js';
+import { copyTextOf, toPgText } from './encode.js';
 import type { ExporterConfig } from './schema.js';
 import { createTableSql, inferColumnType, loadColumns, parseTableName, quoteIdent, type TableColumn, type TableName } from './table.js';
-import { fitsOneStatement, writeIsolated, writeWhole, type PreparedRow, type WritePlan } from './write-batch.js';
+import { copyIn, fitsOneStatement, insertRows, writeIsolated, writeWhole, type PreparedRow, type WritePlan } from './write-batch.js';
 
 function abortError(signal: AbortSignal): Error {
   return signal.reason instanceof Error ? signal.reason : new DOMException('The write was aborted', 'AbortError');
@@ -142,13 +142,21 @@ export class PostgresExporter implements Exporter {
       const columns = await this.#tableColumns(client, batch);
       const { plan, fields } = this.#plan(batch, columns);
       if (fields.length === 0) throw new ConnectorError(`no record field matches a column of ${this.#config.table}`, { where: this.#deps.path });
-      const rows = this.#prepare(batch, fields);
       let failure: unknown;
-      if (fitsOneStatement(plan, rows)) {
-        failure = await writeWhole(client, plan, rows);
+      let rows: PreparedRow[] | undefined;
+      if (plan.onConflict === undefined) {
+        // Most batches are all good: one COPY encoded straight from the records.
+        failure = await writeWhole(() => copyIn(client, plan, copyTextOf(batch, fields)));
         if (failure === undefined) return {};
+      } else {
+        const prepared = (rows = this.#prepare(batch, fields));
+        if (fitsOneStatement(plan, prepared)) {
+          failure = await writeWhole(() => insertRows(client, plan, prepared));
+          if (failure === undefined) return {};
+        }
       }
       // Some row was refused (or the batch needs several statements): write what is good in one transaction.
+      rows ??= this.#prepare(batch, fields);
       await client.query('BEGIN');
       inTransaction = true;
       const rejected = await writeIsolated(client, plan, rows, failure);

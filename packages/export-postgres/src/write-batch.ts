@@ -23,13 +23,18 @@ export interface WritePlan {
 /** PostgreSQL's Bind message carries at most 65535 parameters. */
 const MAX_PARAMS = 65_535;
 
-async function copyRows(client: PgPoolClient, plan: WritePlan, rows: readonly PreparedRow[]): Promise<void> {
-  const text = copyText(rows);
+/** Runs one `COPY … FROM STDIN` with `text` (COPY text format lines). */
+export async function copyIn(client: PgPoolClient, plan: WritePlan, text: string): Promise<void> {
   const stream = client.query(copyStreams.from(`COPY ${plan.table} (${plan.columns.join(', ')}) FROM STDIN`));
   await pipeline(Readable.from([Buffer.from(text, 'utf8')]), stream);
 }
 
-async function insertRows(client: PgPoolClient, plan: WritePlan, rows: readonly PreparedRow[]): Promise<void> {
+function copyRows(client: PgPoolClient, plan: WritePlan, rows: readonly PreparedRow[]): Promise<void> {
+  return copyIn(client, plan, copyText(rows));
+}
+
+/** INSERT … ON CONFLICT, in as many statements as the parameter limit needs. */
+export async function insertRows(client: PgPoolClient, plan: WritePlan, rows: readonly PreparedRow[]): Promise<void> {
   const width = plan.columns.length;
   const perStatement = Math.max(1, Math.floor(MAX_PARAMS / width));
   for (let start = 0; start < rows.length; start += perStatement) {
@@ -66,14 +71,14 @@ export function fitsOneStatement(plan: WritePlan, rows: readonly PreparedRow[]):
 }
 
 /**
- * Writes rows that {@link fitsOneStatement} with a single statement outside
- * any transaction: atomic on its own, and one round trip for the common
- * batch where every row is good. Returns the row-level error that refused
- * the statement (nothing was written then); other errors are thrown.
+ * Runs one statement that writes a whole batch outside any transaction:
+ * atomic on its own, and one round trip for the common batch where every
+ * row is good. Returns the row-level error that refused it (nothing was
+ * written then); other errors are thrown.
  */
-export async function writeWhole(client: PgPoolClient, plan: WritePlan, rows: readonly PreparedRow[]): Promise<unknown> {
+export async function writeWhole(statement: () => Promise<void>): Promise<unknown> {
   try {
-    await writerOf(plan)(client, plan, rows);
+    await statement();
     return undefined;
   } catch (error) {
     if (!isRowLevel(error)) throw error;
@@ -92,7 +97,7 @@ export async function writeWhole(client: PgPoolClient, plan: WritePlan, rows: re
  * failing ones stand alone. Connection-level errors propagate.
  *
  * `failure` is the row-level error with which all of `rows` were already
- * refused (by {@link writeWhole}): isolation starts from it.
+ * refused by one statement ({@link writeWhole}): isolation starts from it.
  */
 export async function writeIsolated(client: PgPoolClient, plan: WritePlan, rows: readonly PreparedRow[], failure?: unknown): Promise<RejectedRecord[]> {
   const rejected: RejectedRecord[] = [];
