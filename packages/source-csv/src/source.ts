@@ -2,12 +2,12 @@ import { constants, createReadStream } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ConnectorError, parseDuration, redactUrl, type ConnectorDeps, type DataRecord, type ReadContext, type Source } from '@sluice/core';
-import { LazyHttpClient, createHttpRedactor, requestHeaders, sendOk, type HttpCall } from '@sluice/http-common';
 import { BatchCollector } from './batches.js';
 import { CsvParseTokenizer } from './csv-parse-tokenizer.js';
 import { createDecoder, decodeText } from './decode.js';
 import { FastTokenizer } from './fast-tokenizer.js';
 import { expandGlob } from './glob.js';
+import type { HttpInput } from './http-input.js';
 import { planParallel, readParallel } from './parallel.js';
 import { RowHandler } from './rows.js';
 import type { Tokenizer } from './tokenizer.js';
@@ -38,11 +38,9 @@ export function fastPathCovers(config: CsvSourceConfig): boolean {
 
 /** Reads CSV files (a path or glob) or one http(s) URL. */
 export class CsvSource implements Source {
-  private readonly http: LazyHttpClient;
   private readonly timeoutMs: number;
-  /** Configured headers, with credentials in `url` turned into Basic auth so they never travel in the location. */
-  private readonly headers: Record<string, string>;
-  private readonly redact: (text: string) => string;
+  /** The http(s) side, loaded on first use of a `url`. */
+  private http: Promise<HttpInput> | undefined;
   /** Tests force the reference tokenizer through this. */
   useFastPath: boolean;
 
@@ -52,14 +50,20 @@ export class CsvSource implements Source {
   ) {
     this.timeoutMs = parseDuration(config.timeout) ?? 30_000;
     this.useFastPath = fastPathCovers(config);
-    this.headers = requestHeaders({ headers: config.headers, ...(config.url !== undefined ? { url: config.url } : {}) });
-    this.redact = createHttpRedactor({ headers: this.headers, ...(config.url !== undefined ? { url: config.url } : {}) });
     try {
       createDecoder(config.encoding);
     } catch {
       throw new ConnectorError(`encoding "${config.encoding}" is not supported`, { where: `${deps.path}.encoding` });
     }
-    this.http = new LazyHttpClient(deps, { maxRedirections: 5 });
+    const client = deps.client as { request?: unknown } | null | undefined;
+    if (client !== undefined && (typeof client !== 'object' || client === null || typeof client.request !== 'function')) {
+      throw new ConnectorError('the injected client is not an undici Dispatcher (no request())', { where: deps.path });
+    }
+  }
+
+  private httpInput(url: string): Promise<HttpInput> {
+    this.http ??= import('./http-input.js').then(({ HttpInput }) => new HttpInput(url, this.config, this.deps, this.timeoutMs));
+    return this.http;
   }
 
   async *read(ctx: ReadContext): AsyncGenerator<DataRecord[]> {
@@ -102,26 +106,16 @@ export class CsvSource implements Source {
   }
 
   async check(signal: AbortSignal): Promise<void> {
-    if (this.config.url !== undefined) {
-      const call = this.httpCall(this.config.url, signal);
-      try {
-        const response = await sendOk({ ...call, method: 'HEAD' }, { excerpt: false });
-        await response.body.dump();
-      } catch (error) {
-        // Some servers refuse HEAD: one byte of a GET proves the file is there.
-        if (!(error instanceof ConnectorError) || signal.aborted) throw error;
-        const response = await sendOk({ ...call, headers: { ...this.headers, range: 'bytes=0-0' } }, { excerpt: false });
-        await response.body.dump();
-      }
-      return;
-    }
+    if (this.config.url !== undefined) return (await this.httpInput(this.config.url)).check(signal);
     const files = await this.inputs();
     if (files.length === 0) throw new ConnectorError(`path: no file matches "${this.config.path}"`, { where: this.deps.path });
     for (const file of files) await file.open(signal).then((stream) => (stream as { destroy?: () => void }).destroy?.());
   }
 
   async close(): Promise<void> {
-    await this.http.close().catch(() => undefined);
+    const http = this.http;
+    this.http = undefined;
+    if (http) await (await http.catch(() => undefined))?.close();
   }
 
   private flush(batch: DataRecord[], batches: BatchCollector, ctx: ReadContext): DataRecord[] {
@@ -173,29 +167,13 @@ export class CsvSource implements Source {
     });
   }
 
-  /** A GET of `url`, streamed: the timeout bounds each wait, never the whole download. */
-  private httpCall(url: string, signal: AbortSignal): HttpCall {
-    return {
-      client: this.http.get(),
-      url: new URL(url),
-      method: 'GET',
-      headers: this.headers,
-      signal,
-      timeoutMs: this.timeoutMs,
-      streaming: true,
-      where: this.deps.path,
-      redact: this.redact,
-    };
-  }
-
   private async inputs(): Promise<Input[]> {
     const { url, path: pattern } = this.config;
     if (url !== undefined) {
       return [
         {
           name: redactUrl(url),
-          // A download's error page is not worth printing: the status says it.
-          open: async (signal) => (await sendOk(this.httpCall(url, signal), { excerpt: false })).body,
+          open: async (signal) => (await this.httpInput(url)).open(signal),
         },
       ];
     }
