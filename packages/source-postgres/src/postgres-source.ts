@@ -1,4 +1,5 @@
 import Cursor from 'pg-cursor';
+import { abortable as abortableBy } from '@sluice/core';
 import type { ConnectorDeps, DataRecord, Logger, PushdownRules, ReadContext, Source } from '@sluice/core';
 import { createPool, isConnectionLevel, toConnectorError, typeParsers, watchClient, type PgPool, type PgPoolClient } from '@sluice/pg-common';
 import { translate, type ColumnInfo } from './pushdown.js';
@@ -23,24 +24,9 @@ function abortError(signal: AbortSignal): Error {
   return signal.reason instanceof Error ? signal.reason : new DOMException('The read was aborted', 'AbortError');
 }
 
-/** Resolves like `promise`, or rejects as soon as `signal` aborts (the promise's own outcome is then ignored). */
+/** Settles like `promise`, or rejects with the abort error as soon as `signal` aborts. */
 function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  promise.catch(() => undefined);
-  if (signal.aborted) return Promise.reject(abortError(signal));
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(abortError(signal));
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
+  return abortableBy(promise, signal, () => abortError(signal));
 }
 
 /** Starts fetching the next batch; a failure surfaces where the batch is awaited, never as an unhandled rejection. */
