@@ -1,4 +1,5 @@
 import {
+  abortable,
   compileTemplate,
   ConnectorError,
   runPlaceholders,
@@ -205,26 +206,4 @@ class RedisSession implements ExportSession {
   async end(signal: AbortSignal): Promise<void> {
     signal.throwIfAborted();
   }
-}
-
-/** Settles with the promise, or rejects with the signal's reason as soon as it aborts. */
-function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) {
-    promise.catch(() => undefined);
-    return Promise.reject(signal.reason);
-  }
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
 }
