@@ -4,7 +4,7 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import { parentPort, workerData } from 'node:worker_threads';
-import { compilePushdown, compileRule } from '@sluice/core';
+import type { compilePushdown as CompilePushdown, compileRule as CompileRule, DataRecord } from '@sluice/core';
 import { BatchCollector } from './batches.js';
 import { FastTokenizer } from './fast-tokenizer.js';
 import type { CsvRowError } from './row-errors.js';
@@ -13,8 +13,29 @@ import type { RangeJob, RangeMessage, WorkerInit } from './parallel-protocol.js'
 
 const CHUNK = 1 << 20;
 
+interface RuleCompiler {
+  compilePushdown: typeof CompilePushdown;
+  compileRule: typeof CompileRule;
+}
+
+/**
+ * Core's rule compiler alone: the whole of @sluice/core (zod, yaml, the
+ * config loader) costs a worker ~150 ms of start-up it does not need.
+ * Falls back to the package entry if core's layout ever changes.
+ */
+async function ruleCompiler(): Promise<RuleCompiler> {
+  try {
+    const compiler = (await import(new URL('./rules/compile.js', import.meta.resolve('@sluice/core')).href)) as Partial<RuleCompiler>;
+    if (typeof compiler.compilePushdown === 'function' && typeof compiler.compileRule === 'function') return compiler as RuleCompiler;
+  } catch {
+    // The full entry below.
+  }
+  return import('@sluice/core');
+}
+
 const init = workerData as WorkerInit;
-const pushdown = init.rules.length > 0 ? compilePushdown(init.rules.map((rule) => compileRule(rule)), new Date(init.runStartedAt)) : undefined;
+const { compilePushdown, compileRule } = init.rules.length > 0 ? await ruleCompiler() : ({} as Partial<RuleCompiler>);
+const pushdown = compilePushdown && compileRule ? compilePushdown(init.rules.map((rule) => compileRule(rule)), new Date(init.runStartedAt)) : undefined;
 const buffer = Buffer.allocUnsafe(CHUNK);
 
 /** Thrown by the tokenizer's oversize hook: the range cannot be trusted, the main thread decides. */
@@ -36,6 +57,9 @@ function runJob(job: RangeJob): RangeMessage {
     pushdown,
     batches,
     locate: String,
+    fail: (message) => {
+      throw new Error(message);
+    },
     reject: (raw, error, location) => rejects.push({ raw: raw as string, code: (error as CsvRowError).code, message: error.message, line: Number(location) }),
   });
   const tokenizer = new FastTokenizer(handler, {
@@ -48,6 +72,16 @@ function runJob(job: RangeJob): RangeMessage {
     },
   });
   const decoder = new StringDecoder('utf8');
+  // Records are encoded chunk by chunk: their strings point into the chunk's
+  // text, and letting them die young keeps whole chunks out of the old generation.
+  const parts: string[] = [];
+  const records: DataRecord[] = [];
+  const encodeSoFar = (): void => {
+    const [found] = batches.take(true);
+    if (found === undefined) return;
+    if (asJson) parts.push(JSON.stringify(found).slice(1, -1));
+    else for (const record of found) records.push(record);
+  };
   let clean: boolean;
   // Opened per range: a terminated worker leaves no descriptor behind (they belong to the process).
   const fd = openSync(init.file, 'r');
@@ -58,10 +92,12 @@ function runJob(job: RangeJob): RangeMessage {
       at += n;
       const text = decoder.write(buffer.subarray(0, n));
       if (text.length > 0) tokenizer.write(text);
+      encodeSoFar();
     }
     const rest = decoder.end();
     if (rest.length > 0) tokenizer.write(rest);
     if (job.last) tokenizer.end();
+    encodeSoFar();
     // A range that does not end on a record boundary started or ended inside a quoted field.
     clean = job.last || tokenizer.pending === 0;
   } catch (error) {
@@ -70,8 +106,7 @@ function runJob(job: RangeJob): RangeMessage {
   } finally {
     closeSync(fd);
   }
-  const [records = []] = batches.take(true);
-  return { id: job.id, clean, records: asJson ? JSON.stringify(records) : records, rejects, skipped: batches.skipped, breaks: tokenizer.nextLine - 1 };
+  return { id: job.id, clean, records: asJson ? `[${parts.join(',')}]` : records, rejects, skipped: batches.skipped, breaks: tokenizer.nextLine - 1 };
 }
 
 // The main thread terminates the worker when it is done: the descriptor goes with the thread.

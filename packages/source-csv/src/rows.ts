@@ -1,4 +1,4 @@
-import { ConnectorError, type DataRecord, type PushdownRules } from '@sluice/core';
+import type { DataRecord, PushdownRules } from '@sluice/core';
 import type { BatchCollector } from './batches.js';
 import { converterFor, INVALID, type Converter } from './convert.js';
 import { CsvRowError } from './row-errors.js';
@@ -39,6 +39,11 @@ export interface RowHandlerOptions {
   readonly pushdown: PushdownRules | undefined;
   readonly batches: BatchCollector;
   reject(input: unknown, error: Error, location: string): void;
+  /**
+   * Fails the read (a bad header, `types` naming a missing column): throws a
+   * ConnectorError. Injected so a worker thread need not load @sluice/core.
+   */
+  readonly fail: (message: string) => never;
   /** The location of a line; `file:line` by default. */
   readonly locate?: (line: number) => string;
 }
@@ -97,7 +102,7 @@ export class RowHandler implements RowSink {
 
   malformed(raw: string, error: CsvRowError, line: number): void {
     if (this.skipHeader) {
-      throw new ConnectorError(`${this.location(line)}: header row: ${error.message}`, { where: this.options.where });
+      this.options.fail(`${this.location(line)}: header row: ${error.message}`);
     }
     this.options.reject(raw, error, this.location(line));
   }
@@ -179,9 +184,7 @@ export class RowHandler implements RowSink {
     const declared = this.options.types;
     for (const name of Object.keys(declared)) {
       if (!this.names.includes(name)) {
-        throw new ConnectorError(`types.${name}: no column "${name}" in ${this.options.file} (columns: ${this.names.join(', ')})`, {
-          where: this.options.where,
-        });
+        this.options.fail(`types.${name}: no column "${name}" in ${this.options.file} (columns: ${this.names.join(', ')})`);
       }
     }
     // With duplicate names the last column wins, as in the record itself.

@@ -90,6 +90,9 @@ export class CsvSource implements Source {
         pushdown: ctx.rules,
         batches,
         reject: (raw, error, location) => ctx.reject(raw, error, location),
+        fail: (message) => {
+          throw new ConnectorError(message, { where: this.deps.path });
+        },
       });
       const tokenizer = this.tokenizer(handler, input.name);
       const chunks = await input.open(ctx.signal);
