@@ -37,5 +37,17 @@ export interface RangeResult {
   readonly breaks: number;
 }
 
-/** A result as posted: plain string records travel as one JSON text (much cheaper than a structured clone). */
-export type RangeMessage = Omit<RangeResult, 'records'> & { readonly records: DataRecord[] | string };
+/**
+ * Records whose values are all strings, packed: the values of every record
+ * (in `keys` order) concatenated, and where each ends. Rebuilding objects
+ * from this costs the main thread a third of a JSON.parse of the same records.
+ */
+export interface PackedRecords {
+  readonly keys: readonly string[];
+  readonly count: number;
+  readonly text: string;
+  readonly ends: Int32Array;
+}
+
+/** A result as posted: plain string records travel packed, typed ones as a structured clone. */
+export type RangeMessage = Omit<RangeResult, 'records'> & { readonly records: DataRecord[] | PackedRecords };

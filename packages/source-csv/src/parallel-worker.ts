@@ -9,7 +9,7 @@ import { BatchCollector } from './batches.js';
 import { FastTokenizer } from './fast-tokenizer.js';
 import type { CsvRowError } from './row-errors.js';
 import { RowHandler } from './rows.js';
-import type { RangeJob, RangeMessage, WorkerInit } from './parallel-protocol.js';
+import type { PackedRecords, RangeJob, RangeMessage, WorkerInit } from './parallel-protocol.js';
 
 const CHUNK = 1 << 20;
 
@@ -41,10 +41,11 @@ const buffer = Buffer.allocUnsafe(CHUNK);
 /** Thrown by the tokenizer's oversize hook: the range cannot be trusted, the main thread decides. */
 class Oversize extends Error {}
 
-/** Without declared types every value is a string: JSON carries the records exactly. */
-const asJson = Object.keys(init.types).length === 0;
+/** Without declared types every value is a string and every record has these keys, in this order. */
+const keys = [...new Set(init.columns)];
+const packed = Object.keys(init.types).length === 0 && !keys.includes('__proto__');
 
-function runJob(job: RangeJob): RangeMessage {
+function runJob(job: RangeJob): { message: RangeMessage; transfer: ArrayBuffer[] } {
   const batches = new BatchCollector(Number.MAX_SAFE_INTEGER);
   const rejects: RangeMessage['rejects'] = [];
   const handler = new RowHandler({
@@ -75,12 +76,28 @@ function runJob(job: RangeJob): RangeMessage {
   // Records are encoded chunk by chunk: their strings point into the chunk's
   // text, and letting them die young keeps whole chunks out of the old generation.
   const parts: string[] = [];
+  let ends: number[] = [];
+  let length = 0;
+  let count = 0;
   const records: DataRecord[] = [];
   const encodeSoFar = (): void => {
     const [found] = batches.take(true);
     if (found === undefined) return;
-    if (asJson) parts.push(JSON.stringify(found).slice(1, -1));
-    else for (const record of found) records.push(record);
+    if (!packed) {
+      for (const record of found) records.push(record);
+      return;
+    }
+    const values: string[] = [];
+    for (const record of found) {
+      for (let k = 0; k < keys.length; k++) {
+        const value = record[keys[k]!] as string;
+        values.push(value);
+        length += value.length;
+        ends.push(length);
+      }
+    }
+    count += found.length;
+    parts.push(values.join(''));
   };
   let clean: boolean;
   // Opened per range: a terminated worker leaves no descriptor behind (they belong to the process).
@@ -106,8 +123,15 @@ function runJob(job: RangeJob): RangeMessage {
   } finally {
     closeSync(fd);
   }
-  return { id: job.id, clean, records: asJson ? `[${parts.join(',')}]` : records, rejects, skipped: batches.skipped, breaks: tokenizer.nextLine - 1 };
+  const result = { id: job.id, clean, rejects, skipped: batches.skipped, breaks: tokenizer.nextLine - 1 };
+  if (!packed) return { message: { ...result, records }, transfer: [] };
+  const packedRecords: PackedRecords = { keys, count, text: parts.join(''), ends: Int32Array.from(ends) };
+  ends = [];
+  return { message: { ...result, records: packedRecords }, transfer: [packedRecords.ends.buffer as ArrayBuffer] };
 }
 
 // The main thread terminates the worker when it is done: the descriptor goes with the thread.
-parentPort!.on('message', (job: RangeJob) => parentPort!.postMessage(runJob(job)));
+parentPort!.on('message', (job: RangeJob) => {
+  const { message, transfer } = runJob(job);
+  parentPort!.postMessage(message, transfer);
+});
