@@ -3,6 +3,7 @@
 //
 //   pnpm turbo run build --filter=@sluice/source-postgres --filter=@sluice/export-postgres
 //   node benchmarks/postgres/direct.mjs [rows=2000000] [batch=10000]
+//   SLUICE_BENCH_READ_MODES=cursor,copy SLUICE_BENCH_PUSHDOWN=auto,off (the defaults)
 //
 // The connectors driven directly (no CLI, no runner): what the connectors
 // alone cost. bench.mjs measures the same through the CLI.
@@ -60,9 +61,9 @@ const pushdownRules = {
   fields: ['value'], candidate: test, condition: { kind: 'any', children: [rule] }, runStartedAt: new Date(),
 };
 
-async function sluiceRun(pushdown) {
+async function sluiceRun(pushdown, readMode) {
   await db.query('TRUNCATE alerts');
-  const source = sourceDef.create(sourceDef.schema.parse({ url: dbUrl, query: 'SELECT * FROM readings', pushdown }), deps('datasources.bench'));
+  const source = sourceDef.create(sourceDef.schema.parse({ url: dbUrl, query: 'SELECT * FROM readings', pushdown, read_mode: readMode }), deps('datasources.bench'));
   const exporter = exporterDef.create(exporterDef.schema.parse({ url: dbUrl, table: 'alerts' }), deps('export_targets.alerts'));
   const signal = new AbortController().signal;
   const ctx = { signal, batchSize: BATCH, rules: pushdownRules, runId: 'bench', runStartedAt: new Date(), logger: silent, reject() {}, skipped() {} };
@@ -99,18 +100,22 @@ function psqlRun() {
   return (performance.now() - started) / 1000;
 }
 
-const results = { psql: [], auto: [], off: [] };
+// SLUICE_BENCH_READ_MODES: the source's read modes to compare (default `cursor,copy`); SLUICE_BENCH_PUSHDOWN: `auto,off` by default.
+const modes = (process.env.SLUICE_BENCH_READ_MODES ?? 'cursor,copy').split(',');
+const pushdowns = (process.env.SLUICE_BENCH_PUSHDOWN ?? 'auto,off').split(',');
+const results = { psql: [] };
 for (let i = 0; i < 3; i++) {
   results.psql.push(psqlRun());
-  results.auto.push((await sluiceRun('auto')).seconds);
-  results.off.push((await sluiceRun('off')).seconds);
+  for (const pushdown of pushdowns) {
+    for (const mode of modes) (results[`${pushdown}/${mode}`] ??= []).push((await sluiceRun(pushdown, mode)).seconds);
+  }
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[1];
 const base = median(results.psql);
 console.log(`rows=${ROWS} matches=${expected} (${((expected / ROWS) * 100).toFixed(1)} %) batch=${BATCH}`);
 for (const [name, xs] of Object.entries(results)) {
   const m = median(xs);
-  console.log(`${name.padEnd(5)} median ${m.toFixed(2)} s  (${xs.map((x) => x.toFixed(2)).join(', ')})  ${(ROWS / m / 1000).toFixed(0)} k rows/s in  ${(m / base).toFixed(2)}x psql`);
+  console.log(`${name.padEnd(11)} median ${m.toFixed(2)} s  (${xs.map((x) => x.toFixed(2)).join(', ')})  ${(ROWS / m / 1000).toFixed(0)} k rows/s in  ${(m / base).toFixed(2)}x psql`);
 }
 await db.end();
 await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);

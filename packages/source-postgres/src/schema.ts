@@ -14,6 +14,12 @@ export const sourceSchema = z
       .enum(['auto', 'off'])
       .default('auto')
       .describe('`auto` wraps the query with a WHERE built from the rules reading this source, so only candidate rows leave the server; `off` reads every row'),
+    read_mode: z
+      .enum(['auto', 'cursor', 'copy'])
+      .default('auto')
+      .describe(
+        '`cursor` fetches batches through a server-side cursor; `copy` streams `COPY (<query>) TO STDOUT` (parameters inlined as escaped constants) and decodes it to the same values; `auto` uses COPY when every column has a built-in type and the query can be wrapped, else the cursor',
+      ),
   })
   .superRefine(refineConnection);
 

@@ -169,7 +169,9 @@ describe('push-down mirrors the rule engine', () => {
     // Compared as exact decimals against the bounds of what rounds to 1000 in JavaScript.
     expect(text).toContain('$1::numeric');
     expect(text).toContain('"1000.00000000000005684341886080801486968994140625"');
-    expect(await source.explain(undefined)).toBe('SELECT * FROM samples');
+    const plain = await source.explain(undefined);
+    expect(plain.startsWith('SELECT * FROM samples')).toBe(true);
+    expect(plain).not.toContain('push-down: none');
   });
 });
 
