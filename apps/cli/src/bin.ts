@@ -1,5 +1,8 @@
 #!/usr/bin/env node
-import { main } from './cli.js';
+// GC settings first; the CLI is imported after them, so that not even its loading grows the heap under the defaults.
+import './v8-flags.js';
+
+const { main } = await import('./cli.js');
 
 const code = await main(process.argv);
 process.exitCode = code;
