@@ -6,6 +6,9 @@
 //   pnpm turbo run build
 //   node benchmarks/postgres/bench.mjs [rows=2000000] [runs=3] [batch=10000]
 //
+// Each run goes through psql, then every push-down setting (SLUICE_BENCH_PUSHDOWN,
+// default `auto,off`) × source read mode (SLUICE_BENCH_READ_MODES, default `cursor,copy`).
+//
 // Env: SLUICE_BENCH_PG_URL (default postgres://postgres@127.0.0.1:5432/postgres);
 // a database `sluice_bench_pg_cli` is created there and dropped at the end.
 // SLUICE_BENCH_PROFILE=dir adds `node --cpu-prof --cpu-prof-dir=dir` to the CLI runs;
@@ -68,8 +71,8 @@ await db.query('CREATE TABLE alerts (LIKE readings)');
 await db.query('VACUUM ANALYZE readings');
 const expected = Number((await db.query('SELECT count(*) FROM readings WHERE value > 1000')).rows[0].count);
 
-function configFor(pushdown) {
-  const file = join(work, `config-${pushdown}.yaml`);
+function configFor(pushdown, readMode) {
+  const file = join(work, `config-${pushdown}-${readMode}.yaml`);
   writeFileSync(
     file,
     `settings:
@@ -81,7 +84,7 @@ datasources:
     type: postgresql
     url: ${JSON.stringify(dbUrl)}
     query: SELECT * FROM readings
-    pushdown: ${pushdown}
+    pushdown: ${pushdown}${readMode ? `\n    read_mode: ${readMode}` : ''}
 processing_rules:
   - name: high
     threshold_field: value
@@ -123,14 +126,14 @@ function sampleBackends() {
   };
 }
 
-async function sluiceRun(pushdown, bin = BIN) {
+async function sluiceRun(pushdown, readMode, bin = BIN) {
   await db.query('TRUNCATE alerts');
   const load = loadavg()[0];
   const nodeArgs = [...(PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE}`] : []), ...(process.env.SLUICE_BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? [])];
-  const tag = bin === BIN ? pushdown : `${pushdown}@base`;
+  const tag = bin === BIN ? `${pushdown}/${readMode}` : `${pushdown}@base`;
   const stopSampling = sampleBackends();
   const started = performance.now();
-  const child = spawn('/usr/bin/time', ['-f', 'TIME %e %U %S', process.execPath, ...nodeArgs, bin, 'run', '--config', configFor(pushdown), '--summary', 'json'], {
+  const child = spawn('/usr/bin/time', ['-f', 'TIME %e %U %S', process.execPath, ...nodeArgs, bin, 'run', '--config', configFor(pushdown, readMode), '--summary', 'json'], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -177,14 +180,17 @@ INSERT INTO alerts SELECT * FROM readings WHERE value > 1000;
 }
 
 const BASELINE = process.env.SLUICE_BENCH_BASELINE_CLI;
-const results = { psql: [], auto: [], off: [], ...(BASELINE ? { 'auto@base': [], 'off@base': [] } : {}) };
+const READ_MODES = (process.env.SLUICE_BENCH_READ_MODES ?? 'cursor,copy').split(',');
+const PUSHDOWNS = (process.env.SLUICE_BENCH_PUSHDOWN ?? 'auto,off').split(',');
+const results = { psql: [] };
 try {
   for (let i = 0; i < RUNS; i++) {
     results.psql.push(psqlRun());
-    results.auto.push(await sluiceRun('auto'));
-    if (BASELINE) results['auto@base'].push(await sluiceRun('auto', BASELINE));
-    results.off.push(await sluiceRun('off'));
-    if (BASELINE) results['off@base'].push(await sluiceRun('off', BASELINE));
+    for (const pushdown of PUSHDOWNS) {
+      for (const mode of READ_MODES) (results[`${pushdown}/${mode}`] ??= []).push(await sluiceRun(pushdown, mode));
+      // The baseline CLI may predate read_mode: it gets its own config without it.
+      if (BASELINE) (results[`${pushdown}@base`] ??= []).push(await sluiceRun(pushdown, undefined, BASELINE));
+    }
     console.error(`run ${i + 1}/${RUNS} done`);
   }
 } finally {
@@ -202,14 +208,14 @@ const median = (xs) => {
 const base = median(results.psql.map((r) => r.seconds));
 const baseCpu = median(results.psql.map((r) => r.serverCpu));
 console.log(`rows=${ROWS} matches=${expected} (${((expected / ROWS) * 100).toFixed(1)} %) batch_size=${BATCH} runs=${RUNS}`);
-console.log('path       wall median (runs)                      vs psql  | CPU s: node + server = total (median)  vs psql server CPU | run only (summary) | load avg at start');
+console.log('path         wall median (runs)                      vs psql  | CPU s: node + server = total (median)  vs psql server CPU | run only (summary) | load avg at start');
 for (const [name, runs] of Object.entries(results)) {
   const wall = median(runs.map((r) => r.seconds));
   const cpu = median(runs.map((r) => r.cpu));
   const server = median(runs.map((r) => r.serverCpu));
   const total = median(runs.map((r) => r.cpu + r.serverCpu));
   console.log(
-    `${name.padEnd(9)}  ${wall.toFixed(2)} s (${runs.map((r) => r.seconds.toFixed(2)).join(', ')})`.padEnd(46) +
+    `${name.padEnd(11)}  ${wall.toFixed(2)} s (${runs.map((r) => r.seconds.toFixed(2)).join(', ')})`.padEnd(46) +
       `  ${(wall / base).toFixed(2)}x  | ${cpu.toFixed(2)} + ${server.toFixed(2)} = ${total.toFixed(2)}`.padEnd(44) +
       `  ${(total / baseCpu).toFixed(2)}x`.padEnd(22) +
       `| ${(median(runs.map((r) => r.runMs)) / 1000).toFixed(2)} s`.padEnd(21) +
