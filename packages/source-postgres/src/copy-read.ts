@@ -8,7 +8,7 @@ import type { CopyTextDecoder } from './copy-text.js';
  * server keeps sending meanwhile, and memory stays bounded whatever the
  * result size.
  */
-const READ_AHEAD_BYTES = Number(process.env.SLUICE_PG_COPY_READ_AHEAD ?? 1024 * 1024);
+const READ_AHEAD_BYTES = 1024 * 1024;
 
 /** Most bytes decoded at once, so a full read-ahead buffer never turns into many batches of records at once. */
 const DECODE_BYTES = 256 * 1024;
