@@ -23,6 +23,12 @@ export const tuning = {
 export const parallelStats = { ranges: 0, fallbacks: 0 };
 /** Ranges in flight or done but not yet consumed, per thread: bounds memory, hides uneven ranges. */
 const WINDOW = 3;
+/**
+ * A worker's garbage is short-lived (it keeps only its range's candidates,
+ * packed): a 6 MiB young generation instead of V8's 48 MiB saves the process
+ * ~70 MiB of peak RSS at the same CPU (measured on 2 M rows).
+ */
+const WORKER_LIMITS = { maxYoungGenerationSizeMb: 6 };
 /** The first line is looked for within this many bytes. */
 const HEAD_BYTES = 1 << 20;
 
@@ -190,7 +196,7 @@ export async function* readParallel(options: Options): AsyncGenerator<DataRecord
   };
   const assigned = new Map<number, number>();
   for (let w = 0; w < threads; w++) {
-    const worker = new Worker(workerUrl(), { workerData: init });
+    const worker = new Worker(workerUrl(), { workerData: init, resourceLimits: WORKER_LIMITS });
     worker.on('message', (message: RangeMessage) => {
       load[w]!--;
       waiting.get(message.id)?.(message);
