@@ -7,7 +7,7 @@ export type { PgPool, PgPoolClient } from '@sluice/pg-common';
 
 /**
  * `type: postgresql` (alias `postgres`): streams a query's rows in batches
- * through a server-side cursor, pushing the rules' conditions into SQL.
+ * through `COPY … TO STDOUT` or a server-side cursor (`read_mode`), pushing the rules' conditions into SQL.
  *
  * @example
  * datasources:

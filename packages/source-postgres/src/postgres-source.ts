@@ -59,7 +59,7 @@ function prefetch(cursor: Cursor, rows: number): Promise<Record<string, unknown>
   return next;
 }
 
-/** Streams a query's rows through a server-side cursor, with rules pushed into SQL. */
+/** Streams a query's rows through `COPY … TO STDOUT` or a server-side cursor (`read_mode`), with rules pushed into SQL. */
 export class PostgresSource implements Source {
   readonly #config: SourceConfig;
   readonly #deps: ConnectorDeps;
