@@ -172,6 +172,7 @@ async function coldStart() {
 
 async function main() {
   if (!existsSync(cli)) throw new Error('build first: pnpm build');
+  const loadBefore = os.loadavg();
   mkdirSync(dataDir, { recursive: true });
   mkdirSync(outDir, { recursive: true });
   const hasDuck = await duckdbAvailable();
@@ -214,16 +215,17 @@ async function main() {
     }
   }
   const cold = !only || only.has('sluice') ? await coldStart() : undefined;
-  writeResults(results, cold);
+  writeResults(results, cold, { before: loadBefore, after: os.loadavg() });
 }
 
-function writeResults(results, cold) {
+function writeResults(results, cold, load) {
   const fmt = (value, digits = 0) => value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
   const lines = [
     '## CSV speed: Sluice vs Miller vs DuckDB',
     '',
     `Command: \`pnpm bench${process.argv.slice(2).length ? ` ${process.argv.slice(2).join(' ')}` : ''}\` (benchmarks/run.mjs). Machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown'}), ${fmt(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}.`,
     'Rule: `value > 1500 AND status = \'active\'` over generated data (benchmarks/generate.mjs, seeded). Every run is a whole process (start-up included), timed with GNU time; wall and CPU are medians over the runs, RSS the peak.',
+    `Load average (1/5/15 min) when the suite started: ${load.before.map((v) => v.toFixed(2)).join(' / ')}; when it ended: ${load.after.map((v) => v.toFixed(2)).join(' / ')}. Other processes share the two cores when it is above ~0.5: wall times then favour the tool that uses fewer threads.`,
     '',
     '| rows | output | tool | runs | wall s | rows/s | CPU s | peak RSS MiB | matched | vs Miller | vs DuckDB |',
     '|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|',
@@ -242,11 +244,34 @@ function writeResults(results, cold) {
   }
   lines.push('', mismatched.length ? `**Matched-row counts differ:** ${mismatched.join(', ')}` : 'All tools produced the same number of matched rows at each size.');
   if (cold !== undefined) lines.push('', `Cold start: \`sluice run\` on a 10-row CSV → NDJSON, median of 10 runs: **${fmt(cold * 1000)} ms** wall.`);
+  lines.push('', ...targetLines(results, cold, fmt));
   const section = `${lines.join('\n')}\n`;
   mkdirSync(path.join(here, 'results'), { recursive: true });
   writeFileSync(path.join(here, 'results', 'csv-speed.md'), section);
   assembleResults();
   process.stdout.write(section);
+}
+
+/** The issue's targets, each marked met or not from this run's figures. */
+function targetLines(results, cold, fmt) {
+  const lines = ['Targets (issue 7), from the figures above:', ''];
+  const mark = (ok) => (ok ? 'met' : '**not met**');
+  for (const size of [...new Set(results.map((r) => r.size))]) {
+    for (const format of ['ndjson', 'csv', 'parquet']) {
+      const sluice = results.find((r) => r.size === size && r.format === format && r.tool === 'sluice');
+      if (!sluice) continue;
+      const miller = results.find((r) => r.size === size && r.format === format && r.tool === 'miller');
+      const duck = results.find((r) => r.size === size && r.format === format && r.tool === 'duckdb');
+      const parts = [];
+      if (miller) parts.push(`${fmt(sluice.rowsPerSecond / miller.rowsPerSecond, 2)}× Miller (≥ 2×: ${mark(sluice.rowsPerSecond >= 2 * miller.rowsPerSecond)})`);
+      const need = format === 'parquet' ? 0.5 : 0.7;
+      if (duck) parts.push(`${fmt(sluice.rowsPerSecond / duck.rowsPerSecond, 2)}× DuckDB (≥ ${need}×: ${mark(sluice.rowsPerSecond >= need * duck.rowsPerSecond)})`);
+      parts.push(`peak RSS ${fmt(sluice.rssMb)} MiB (≤ 200: ${mark(sluice.rssMb <= 200)})`);
+      lines.push(`- ${fmt(size)} rows → ${format}: ${parts.join('; ')}`);
+    }
+  }
+  if (cold !== undefined) lines.push(`- cold start ${fmt(cold * 1000)} ms (≤ 300 ms: ${mark(cold <= 0.3)})`);
+  return lines;
 }
 
 /** RESULTS.md = every section in benchmarks/results/, CSV speed first. */
