@@ -43,9 +43,10 @@ class Oversize extends Error {}
 
 /** Without declared types every value is a string and every record has these keys, in this order. */
 const keys = [...new Set(init.columns)];
-const packed = Object.keys(init.types).length === 0 && !keys.includes('__proto__');
+const packed = Object.keys(init.types).length === 0 && !keys.includes('__proto__') && keys.length === init.columns.length;
 
 function runJob(job: RangeJob): { message: RangeMessage; transfer: ArrayBuffer[] } {
+  const pack = { values: [] as string[], rows: 0 };
   const batches = new BatchCollector(Number.MAX_SAFE_INTEGER);
   const rejects: RangeMessage['rejects'] = [];
   const handler = new RowHandler({
@@ -57,6 +58,7 @@ function runJob(job: RangeJob): { message: RangeMessage; transfer: ArrayBuffer[]
     sourceField: undefined,
     pushdown,
     batches,
+    ...(packed ? { pack } : {}),
     locate: String,
     fail: (message) => {
       throw new Error(message);
@@ -78,26 +80,21 @@ function runJob(job: RangeJob): { message: RangeMessage; transfer: ArrayBuffer[]
   const parts: string[] = [];
   let ends: number[] = [];
   let length = 0;
-  let count = 0;
   const records: DataRecord[] = [];
   const encodeSoFar = (): void => {
-    const [found] = batches.take(true);
-    if (found === undefined) return;
     if (!packed) {
-      for (const record of found) records.push(record);
+      const [found] = batches.take(true);
+      if (found !== undefined) for (const record of found) records.push(record);
       return;
     }
-    const values: string[] = [];
-    for (const record of found) {
-      for (let k = 0; k < keys.length; k++) {
-        const value = record[keys[k]!] as string;
-        values.push(value);
-        length += value.length;
-        ends.push(length);
-      }
+    const values = pack.values;
+    if (values.length === 0) return;
+    for (let i = 0; i < values.length; i++) {
+      length += values[i]!.length;
+      ends.push(length);
     }
-    count += found.length;
     parts.push(values.join(''));
+    pack.values = [];
   };
   let clean: boolean;
   // Opened per range: a terminated worker leaves no descriptor behind (they belong to the process).
@@ -125,7 +122,7 @@ function runJob(job: RangeJob): { message: RangeMessage; transfer: ArrayBuffer[]
   }
   const result = { id: job.id, clean, rejects, skipped: batches.skipped, breaks: tokenizer.nextLine - 1 };
   if (!packed) return { message: { ...result, records }, transfer: [] };
-  const packedRecords: PackedRecords = { keys, count, text: parts.join(''), ends: Int32Array.from(ends) };
+  const packedRecords: PackedRecords = { keys, count: pack.rows, text: parts.join(''), ends: Int32Array.from(ends) };
   ends = [];
   return { message: { ...result, records: packedRecords }, transfer: [packedRecords.ends.buffer as ArrayBuffer] };
 }

@@ -44,6 +44,12 @@ export interface RowHandlerOptions {
    * ConnectorError. Injected so a worker thread need not load @sluice/core.
    */
   readonly fail: (message: string) => never;
+  /**
+   * Rows as values instead of records (for a worker thread that sends them
+   * packed): each accepted row appends its fields here and counts in `rows`.
+   * Only for columns that are all strings with distinct names.
+   */
+  readonly pack?: { values: string[]; rows: number };
   /** The location of a line; `file:line` by default. */
   readonly locate?: (line: number) => string;
 }
@@ -158,6 +164,13 @@ export class RowHandler implements RowSink {
         this.options.batches.skipped++;
         return;
       }
+    }
+    const pack = this.options.pack;
+    if (pack !== undefined) {
+      const values = pack.values;
+      for (let i = 0; i < count; i++) values.push(this.field(i));
+      pack.rows++;
+      return;
     }
     const record: DataRecord = {};
     for (let i = 0; i < count; i++) {
