@@ -223,7 +223,7 @@ function writeResults(results, cold, load) {
   const lines = [
     '## CSV speed: Sluice vs Miller vs DuckDB',
     '',
-    `Command: \`pnpm bench${process.argv.slice(2).length ? ` ${process.argv.slice(2).join(' ')}` : ''}\` (benchmarks/run.mjs). Machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown'}), ${fmt(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}.`,
+    `Command: \`node benchmarks/run.mjs${process.argv.slice(2).length ? ` ${process.argv.slice(2).join(' ')}` : ''}\` (the last step of \`pnpm bench\`, after the build). Machine: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? 'unknown'}), ${fmt(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}.`,
     'Rule: `value > 1500 AND status = \'active\'` over generated data (benchmarks/generate.mjs, seeded). Every run is a whole process (start-up included), timed with GNU time; wall and CPU are medians over the runs, RSS the peak.',
     `Load average (1/5/15 min) when the suite started: ${load.before.map((v) => v.toFixed(2)).join(' / ')}; when it ended: ${load.after.map((v) => v.toFixed(2)).join(' / ')}. Other processes share the two cores when it is above ~0.5: wall times then favour the tool that uses fewer threads.`,
     '',
