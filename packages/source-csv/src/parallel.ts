@@ -168,7 +168,17 @@ export async function* readParallel(options: Options): AsyncGenerator<DataRecord
     return;
   }
   const threads = Math.min(plan.threads, jobs.length);
+  const workers: Worker[] = [];
+  /** Ranges each worker has been sent and not answered; infinite once it failed. */
+  const load: number[] = [];
+  const assigned = new Map<number, number>();
+  const results = new Map<number, Promise<RangeMessage | undefined>>();
+  const waiting = new Map<number, (result: RangeMessage | undefined) => void>();
+  let dispatched = 0;
+  let consumed = 0;
   let stopped = false;
+
+  /** Sends ranges up to `limit` (exclusive), each to the least busy worker. */
   const dispatch = (limit: number): void => {
     for (; !stopped && dispatched < Math.min(limit, jobs.length); dispatched++) {
       const job = jobs[dispatched]!;
@@ -184,18 +194,11 @@ export async function* readParallel(options: Options): AsyncGenerator<DataRecord
       workers[w]!.postMessage(job);
     }
   };
-  let dispatched = 0;
-  let consumed = 0;
-  const waiting = new Map<number, (result: RangeMessage | undefined) => void>();
-  const results = new Map<number, Promise<RangeMessage | undefined>>();
-  const workers: Worker[] = [];
-  const load: number[] = [];
   // A failed worker voids its ranges: they are read in this thread instead.
-  const fail = (w: number) => {
+  const fail = (w: number): void => {
     load[w] = Number.POSITIVE_INFINITY;
-    for (const [id, resolve] of waiting) if (jobs[id] && assigned.get(id) === w) resolve(undefined);
+    for (const [id, resolve] of waiting) if (assigned.get(id) === w) resolve(undefined);
   };
-  const assigned = new Map<number, number>();
   for (let w = 0; w < threads; w++) {
     const worker = new Worker(workerUrl(), { workerData: init, resourceLimits: WORKER_LIMITS });
     worker.on('message', (message: RangeMessage) => {
