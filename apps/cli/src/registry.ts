@@ -67,7 +67,27 @@ export function createResolver(cwd = process.cwd()): ConnectorResolver {
   };
 }
 
+let warningsFiltered = false;
+
+/**
+ * Drops the AWS SDK's NodeVersionSupportWarning: it is about the SDK's future
+ * releases, says nothing the user can act on per run, and would interleave
+ * with every run's output on Node 20.
+ */
+function filterDriverWarnings(): void {
+  if (warningsFiltered) return;
+  warningsFiltered = true;
+  const emit = process.emitWarning.bind(process) as (...args: unknown[]) => void;
+  process.emitWarning = ((warning: unknown, ...rest: unknown[]) => {
+    const text = typeof warning === 'string' ? warning : warning instanceof Error ? `${warning.name} ${warning.message}` : '';
+    const type = typeof rest[0] === 'string' ? rest[0] : (rest[0] as { type?: string } | undefined)?.type;
+    if (type === 'NodeVersionSupportWarning' || text.includes('NodeVersionSupportWarning')) return;
+    emit(warning, ...rest);
+  }) as typeof process.emitWarning;
+}
+
 async function load(name: string, kind: ConnectorKind, type: string, cwd: string): Promise<ConnectorDefinition | { error: string }> {
+  filterDriverWarnings();
   let module: unknown;
   try {
     module = await importPackage(name, cwd);

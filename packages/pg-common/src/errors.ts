@@ -60,7 +60,8 @@ export function toConnectorError(error: unknown, where: string, action: string, 
   if (error instanceof ConnectorError) return error;
   const fields = (error ?? {}) as PgErrorFields;
   let message = redactUrl(error instanceof Error ? error.message : String(error));
-  if (fields.code) message += ` (SQLSTATE ${fields.code})`;
+  const code = sqlstate(error);
+  if (code) message += ` (SQLSTATE ${code})`;
   if (fields.position && sql) {
     const position = Number(fields.position) - positionOffset;
     message += ` at position ${position}: ${excerpt(sql, position - 1)}`;

@@ -10,8 +10,11 @@ export async function check(options: { config: string; logLevel?: string }): Pro
   try {
     const results = await pipeline.check();
     for (const result of results) {
-      const what = `${result.kind === 'source' ? 'datasources' : 'export_targets'}.${result.name} (${result.type})`;
-      process.stdout.write(result.ok ? `ok    ${what} ${result.durationMs} ms\n` : `FAIL  ${what}: ${result.error}\n`);
+      const path = `${result.kind === 'source' ? 'datasources' : 'export_targets'}.${result.name}`;
+      const what = `${path} (${result.type})`;
+      // Connector errors usually start with their own config path already.
+      const reason = result.error?.startsWith(`${path}: `) ? result.error.slice(path.length + 2) : result.error;
+      process.stdout.write(result.ok ? `ok    ${what} ${result.durationMs} ms\n` : `FAIL  ${what}: ${reason}\n`);
     }
     return results.every((result) => result.ok) ? 0 : 1;
   } finally {
