@@ -121,6 +121,32 @@ describe('sluice run', () => {
     const rows = (await readFile(files[0]!, 'utf8')).trim().split('\n');
     expect(rows.length - 1).toBe(summaries[0].exported);
   });
+
+  it('stops at once on a second signal, leaving no partial file behind', async () => {
+    if (!existsSync(path.join(dir, 'big.csv'))) await writeFile(path.join(dir, 'big.csv'), csv(300_000));
+    await writeFile(
+      path.join(dir, 'forced.yaml'),
+      `datasources:\n  sensors: { type: csv, path: big.csv }\n${RULES}export_targets:\n  out: { type: file, path: "forced/{run_id}.ndjson" }\n`,
+    );
+    let signalled = false;
+    const result = await sluice(['run', '--config', 'forced.yaml', '--continuous', '--summary', 'json', '--log-level', 'info'], {
+      cwd: dir,
+      onStderr: (text, child) => {
+        if (!signalled && text.includes('run started')) {
+          signalled = true;
+          child.kill('SIGTERM');
+          setTimeout(() => child.kill('SIGTERM'), 20);
+        }
+      },
+    });
+    expect(signalled).toBe(true);
+    expect(result.code).toBe(130);
+    const files = await walk(path.join(dir, 'forced'));
+    expect(files.filter((file) => file.endsWith('.tmp'))).toEqual([]);
+    for (const file of files) {
+      for (const line of (await readFile(file, 'utf8')).trim().split('\n')) expect(() => JSON.parse(line)).not.toThrow();
+    }
+  });
 });
 
 describe('sluice validate', () => {

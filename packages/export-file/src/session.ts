@@ -112,6 +112,11 @@ export class FileSession implements ExportSession {
         mkdir: this.options.mkdir,
       }),
     );
+    if (this.state !== 'open') {
+      // Aborted while the file was being created: nobody else will remove it.
+      await part.discard();
+      throw new ConnectorError(`session for rule "${this.run.rule}" was aborted`, { where: this.options.where });
+    }
     this.parts.push(part);
     this.current = part;
     return part;
