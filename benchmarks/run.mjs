@@ -14,7 +14,8 @@ import { generate } from './generate.mjs';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.dirname(here);
 const dataDir = path.join(here, 'data');
-const outDir = path.join(here, 'out');
+// One folder per invocation: two suites running at once must not count each other's files.
+const outDir = path.join(here, 'out', `run-${process.pid}`);
 const cli = path.join(root, 'apps/cli/dist/bin.js');
 
 const args = Object.fromEntries(
@@ -93,7 +94,8 @@ async function countParquet(file) {
 }
 
 function filesIn(dir) {
-  return existsSync(dir) ? readdirSync(dir).map((name) => path.join(dir, name)) : [];
+  // Hidden files are parts still being written: a finished run has none.
+  return existsSync(dir) ? readdirSync(dir).filter((name) => !name.startsWith('.')).map((name) => path.join(dir, name)) : [];
 }
 
 async function countOutput(format, file) {
@@ -114,8 +116,10 @@ for (const format of formats) {
       const config = path.join(outDir, `sluice-${format}.yaml`);
       writeFileSync(config, sluiceConfig(data, format, dir));
       const m = await measure(process.execPath, [cli, 'run', '--config', config, '--summary', 'none']);
-      const [file] = filesIn(dir);
-      return { ...m, matched: file ? await countOutput(format, file) : 0 };
+      // Every part file counts (a target may roll over to several).
+      let matched = 0;
+      for (const file of filesIn(dir)) matched += await countOutput(format, file);
+      return { ...m, matched };
     },
   });
   if (format !== 'parquet' && have('mlr')) {
@@ -215,6 +219,7 @@ async function main() {
     }
   }
   const cold = !only || only.has('sluice') ? await coldStart() : undefined;
+  rmSync(outDir, { recursive: true, force: true });
   writeResults(results, cold, { before: loadBefore, after: os.loadavg() });
 }
 
