@@ -14,17 +14,6 @@ export interface ParquetColumn {
   readonly coerce: (value: unknown) => unknown;
 }
 
-/**
- * The schema element the writer is driven with and the one the footer
- * declares. They differ only for json: the writer would re-stringify a
- * `converted_type: JSON` cell with its own (lossy for bigint) rules, so the
- * cells are pre-encoded bytes and the JSON annotation is added for the footer.
- */
-export interface ColumnElements {
-  readonly write: SchemaElementLike;
-  readonly footer: SchemaElementLike;
-}
-
 /** The part of hyparquet's SchemaElement this package writes. */
 export interface SchemaElementLike {
   name: string;
@@ -128,51 +117,35 @@ function typeOfValue(value: unknown): ParquetColumnType | undefined {
   }
 }
 
-/** The writer's and the footer's schema elements for a column. */
-export function columnElements(column: ParquetColumn): ColumnElements {
+/** The footer's schema element for a column. */
+export function columnElement(column: ParquetColumn): SchemaElementLike {
   const repetition_type = column.nullable ? 'OPTIONAL' : 'REQUIRED';
   const name = column.name;
   switch (column.type) {
-    case 'string': {
-      const element: SchemaElementLike = {
-        name,
-        type: 'BYTE_ARRAY',
-        converted_type: 'UTF8',
-        logical_type: { type: 'STRING' },
-        repetition_type,
-      };
-      return { write: element, footer: element };
-    }
+    case 'string':
+      return { name, type: 'BYTE_ARRAY', converted_type: 'UTF8', logical_type: { type: 'STRING' }, repetition_type };
     case 'json':
+      // Cells are JSON text, pre-encoded to bytes by the coercion.
+      return { name, type: 'BYTE_ARRAY', converted_type: 'JSON', logical_type: { type: 'JSON' }, repetition_type };
+    case 'timestamp':
       return {
-        write: { name, type: 'BYTE_ARRAY', repetition_type },
-        footer: { name, type: 'BYTE_ARRAY', converted_type: 'JSON', logical_type: { type: 'JSON' }, repetition_type },
-      };
-    case 'timestamp': {
-      const element: SchemaElementLike = {
         name,
         type: 'INT64',
         converted_type: 'TIMESTAMP_MILLIS',
         logical_type: { type: 'TIMESTAMP', isAdjustedToUTC: true, unit: 'MILLIS' },
         repetition_type,
       };
-      return { write: element, footer: element };
-    }
     case 'double':
-      return same({ name, type: 'DOUBLE', repetition_type });
+      return { name, type: 'DOUBLE', repetition_type };
     case 'int64':
-      return same({ name, type: 'INT64', repetition_type });
+      return { name, type: 'INT64', repetition_type };
     case 'int32':
-      return same({ name, type: 'INT32', repetition_type });
+      return { name, type: 'INT32', repetition_type };
     case 'boolean':
-      return same({ name, type: 'BOOLEAN', repetition_type });
+      return { name, type: 'BOOLEAN', repetition_type };
     case 'binary':
-      return same({ name, type: 'BYTE_ARRAY', repetition_type });
+      return { name, type: 'BYTE_ARRAY', repetition_type };
   }
-}
-
-function same(element: SchemaElementLike): ColumnElements {
-  return { write: element, footer: element };
 }
 
 /** What a value is, for rejection messages. */

@@ -4,32 +4,39 @@ import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
 import { EMPTY } from './json-batch.js';
 import { isRecord } from './json-text.js';
 import type { ParquetOptions } from './options.js';
+import { ByteSink } from './parquet-bytes.js';
+import { ChunkScratch, writeColumnChunk, type Compressor, type RowGroup } from './parquet-chunk.js';
 import {
   MISFIT,
-  columnElements,
+  columnElement,
   describeValue,
   inferColumns,
   parquetColumn,
   type ParquetColumn,
   type SchemaElementLike,
 } from './parquet-columns.js';
+import { snappyCompress } from './parquet-snappy.js';
 import type { EncodeResult, RecordEncoder } from './types.js';
 
 type WriterOptions = ConstructorParameters<typeof ParquetWriter>[0];
-type ColumnSources = Parameters<ParquetWriter['write']>[0]['columnData'];
 
-const CODECS = {
-  snappy: { codec: 'SNAPPY', compressors: undefined },
-  gzip: { codec: 'GZIP', compressors: { GZIP: (input: Uint8Array) => gzipSync(input) } },
-  brotli: { codec: 'BROTLI', compressors: { BROTLI: (input: Uint8Array) => brotliCompressSync(input) } },
-  uncompressed: { codec: 'UNCOMPRESSED', compressors: undefined },
-} as const;
+const CODECS: Record<ParquetOptions['compression'], { codec: RowGroupCodec; compress: Compressor | undefined }> = {
+  snappy: { codec: 'SNAPPY', compress: snappyCompress },
+  gzip: { codec: 'GZIP', compress: (input, out) => out.bytes(gzipSync(input)) },
+  brotli: { codec: 'BROTLI', compress: (input, out) => out.bytes(brotliCompressSync(input)) },
+  uncompressed: { codec: 'UNCOMPRESSED', compress: undefined },
+};
+type RowGroupCodec = 'SNAPPY' | 'GZIP' | 'BROTLI' | 'UNCOMPRESSED';
 
 /**
  * Parquet, one row group at a time. Rows are buffered column-wise up to
  * `row_group_size` rows or about `row_group_bytes`; each full group is encoded
  * and handed out at once, so memory holds one row group, never the file. The
  * footer comes from `end()`.
+ *
+ * Pages are encoded here (parquet-chunk.ts: dictionary or PLAIN values,
+ * Snappy, reused buffers); hyparquet-writer writes the file header and the
+ * Thrift footer from the row groups' metadata.
  */
 export class ParquetEncoder implements RecordEncoder {
   readonly format = 'parquet';
@@ -46,9 +53,14 @@ export class ParquetEncoder implements RecordEncoder {
   #bufferedBytes = 0;
   /** Scratch row: a record is validated whole before any cell is buffered. */
   #row: unknown[] = [];
+  /** Where hyparquet-writer puts the header and the footer. */
   #sink = new ByteWriter();
   #writer: ParquetWriter | undefined;
-  #footerSchema: SchemaElementLike[] = [];
+  /** Bytes not yet handed out. */
+  #out = new ByteSink(256 * 1024);
+  /** Bytes handed out so far: the file position of `#out`'s first byte. */
+  #written = 0;
+  #scratch = new ChunkScratch();
   #ended = false;
 
   constructor(options: ParquetOptions) {
@@ -97,14 +109,11 @@ export class ParquetEncoder implements RecordEncoder {
     this.#ended = true;
     // Nothing ever told us a schema: the file still needs one, so it has no columns.
     if (!this.#columns) this.#setColumns([]);
-    const head = this.#buffered > 0 ? this.#flushGroup() : this.#drain();
-    const writer = this.#openWriter();
-    // json cells went in as pre-encoded bytes (see columnElements); the footer
-    // is where they get their JSON annotation.
-    writer.schema = this.#footerSchema as WriterOptions['schema'];
-    void writer.finish();
-    const tail = this.#drain();
-    return head.length === 0 ? tail : Buffer.concat([head, tail]);
+    if (this.#buffered > 0) this.#encodeGroup();
+    // The sink is synchronous (no flush hook), so finish() returns no promise.
+    void this.#openWriter().finish();
+    this.#takeSink();
+    return this.#take();
   }
 
   #setColumns(columns: ParquetColumn[]): void {
@@ -145,45 +154,65 @@ export class ParquetEncoder implements RecordEncoder {
   #openWriter(): ParquetWriter {
     if (this.#writer) return this.#writer;
     const columns = this.#columns as ParquetColumn[];
-    const elements = columns.map(columnElements);
-    const root = { name: 'root', num_children: columns.length };
-    this.#footerSchema = [root, ...elements.map((e) => e.footer)];
-    const { codec, compressors } = CODECS[this.#options.compression];
+    const root: SchemaElementLike = { name: 'root', num_children: columns.length };
     this.#writer = new ParquetWriter({
       writer: this.#sink,
-      schema: [root, ...elements.map((e) => e.write)] as WriterOptions['schema'],
-      codec,
-      compressors,
+      schema: [root, ...columns.map(columnElement)] as WriterOptions['schema'],
+      codec: CODECS[this.#options.compression].codec,
       createdBy: 'sluice (@sluice/formats, hyparquet-writer)',
     });
+    this.#takeSink(); // the PAR1 magic
     return this.#writer;
   }
 
-  /** Encodes the buffered rows as one row group and returns its bytes. */
+  /** Encodes the buffered rows as one row group and returns the bytes ready so far. */
   #flushGroup(): Uint8Array {
+    this.#encodeGroup();
+    return this.#take();
+  }
+
+  #encodeGroup(): void {
     const writer = this.#openWriter();
     const columns = this.#columns as ParquetColumn[];
-    // JSON text has no useful order and the writer would truncate its bounds
-    // into invalid JSON: no min/max for json columns.
-    const columnData = columns.map((c, i) => ({
-      name: c.name,
-      data: this.#cells[i] as unknown[],
-      statistics: c.type !== 'json',
-    }));
-    // The sink is synchronous (no flush hook), so write() returns no promise.
-    void writer.write({ columnData: columnData as ColumnSources, rowGroupSize: this.#buffered });
+    const { codec, compress } = CODECS[this.#options.compression];
+    const target = { out: this.#out, fileOffset: this.#written, codec, compress };
+    const start = this.#written + this.#out.pos;
+    const chunks: RowGroup['columns'] = [];
+    let uncompressed = 0n;
+    for (let i = 0; i < columns.length; i++) {
+      const column = columns[i] as ParquetColumn;
+      const chunk = writeColumnChunk(target, column, columnElement(column), this.#cells[i] as unknown[], this.#scratch);
+      uncompressed += chunk.meta_data?.total_uncompressed_size ?? 0n;
+      chunks.push(chunk);
+    }
+    const rows = BigInt(this.#buffered);
+    writer.row_groups.push({
+      columns: chunks,
+      total_byte_size: uncompressed,
+      num_rows: rows,
+      file_offset: BigInt(start),
+      total_compressed_size: BigInt(this.#written + this.#out.pos - start),
+      ordinal: writer.row_groups.length,
+    });
+    writer.num_rows += rows;
     this.#cells = columns.map(() => []);
     this.#buffered = 0;
     this.#bufferedBytes = 0;
-    return this.#drain();
   }
 
-  /** Takes the bytes the writer produced so far; `offset` keeps counting file positions. */
-  #drain(): Uint8Array {
+  /** Moves what hyparquet-writer wrote (header or footer) to the output. */
+  #takeSink(): void {
     const sink = this.#sink;
-    if (sink.index === 0) return EMPTY;
-    const bytes = new Uint8Array(sink.buffer.slice(0, sink.index));
+    if (sink.index === 0) return;
+    this.#out.bytes(new Uint8Array(sink.buffer, 0, sink.index));
     sink.index = 0;
+  }
+
+  /** Hands out the pending bytes. */
+  #take(): Uint8Array {
+    if (this.#out.pos === 0) return EMPTY;
+    const bytes = this.#out.take();
+    this.#written += bytes.length;
     return bytes;
   }
 }

@@ -1,0 +1,126 @@
+import type { ByteSink } from './parquet-bytes.js';
+
+// Snappy compression (raw format, as Parquet pages use it), after the
+// reference algorithm and snappyjs (MIT, Zhipeng Jia). It writes straight into
+// a preallocated output instead of appending byte by byte, which is most of
+// the cost in hyparquet-writer's copy of the same algorithm.
+
+const BLOCK = 65536;
+const MAX_HASH_BITS = 14;
+const INPUT_MARGIN = 15;
+const tables: Uint16Array[] = [];
+
+/** Appends the Snappy compression of `input` to `out`. */
+export function snappyCompress(input: Uint8Array, out: ByteSink): void {
+  // Worst case of the format: 32 + n + n/6, plus the length varint.
+  out.ensure(42 + input.length + Math.ceil(input.length / 6));
+  out.varint(input.length);
+  const output = out.buf;
+  let op = out.pos;
+  for (let ip = 0; ip < input.length; ip += BLOCK) {
+    op = compressBlock(input, ip, Math.min(BLOCK, input.length - ip), output, op);
+  }
+  out.pos = op;
+}
+
+function load32(a: Uint8Array, p: number): number {
+  return ((a[p] as number) | ((a[p + 1] as number) << 8) | ((a[p + 2] as number) << 16) | ((a[p + 3] as number) << 24)) >>> 0;
+}
+
+function hash(key: number, shift: number): number {
+  return Math.imul(key, 0x1e35a7bd) >>> shift;
+}
+
+function compressBlock(input: Uint8Array, start: number, size: number, output: Uint8Array, op: number): number {
+  let bits = 1;
+  while (1 << bits <= size && bits <= MAX_HASH_BITS) bits++;
+  bits--;
+  const shift = 32 - bits;
+  const table = (tables[bits] ??= new Uint16Array(1 << bits));
+  table.fill(0);
+  const end = start + size;
+  let nextEmit = start;
+  if (size >= INPUT_MARGIN) {
+    const limit = end - INPUT_MARGIN;
+    let ip = start + 1;
+    let nextHash = hash(load32(input, ip), shift);
+    outer: for (;;) {
+      let skip = 32;
+      let nextIp = ip;
+      let candidate: number;
+      do {
+        ip = nextIp;
+        const h = nextHash;
+        nextIp = ip + (skip >>> 5);
+        skip++;
+        if (ip > limit) break outer;
+        nextHash = hash(load32(input, nextIp), shift);
+        candidate = start + (table[h] as number);
+        table[h] = ip - start;
+      } while (load32(input, ip) !== load32(input, candidate));
+
+      op = emitLiteral(input, nextEmit, ip - nextEmit, output, op);
+      do {
+        const base = ip;
+        let matched = 4;
+        while (ip + matched < end && input[ip + matched] === input[candidate + matched]) matched++;
+        ip += matched;
+        op = emitCopy(output, op, base - candidate, matched);
+        nextEmit = ip;
+        if (ip >= limit) break outer;
+        table[hash(load32(input, ip - 1), shift)] = ip - 1 - start;
+        const h = hash(load32(input, ip), shift);
+        candidate = start + (table[h] as number);
+        table[h] = ip - start;
+      } while (load32(input, ip) === load32(input, candidate));
+      ip++;
+      nextHash = hash(load32(input, ip), shift);
+    }
+  }
+  if (nextEmit < end) op = emitLiteral(input, nextEmit, end - nextEmit, output, op);
+  return op;
+}
+
+function emitLiteral(input: Uint8Array, ip: number, len: number, output: Uint8Array, op: number): number {
+  if (len <= 60) {
+    output[op++] = (len - 1) << 2;
+  } else if (len < 257) {
+    output[op++] = 60 << 2;
+    output[op++] = len - 1;
+  } else {
+    // Blocks are at most 64 KiB, so a literal length fits two bytes.
+    output[op++] = 61 << 2;
+    output[op++] = (len - 1) & 0xff;
+    output[op++] = (len - 1) >>> 8;
+  }
+  if (len < 16) {
+    for (let i = 0; i < len; i++) output[op + i] = input[ip + i] as number;
+  } else {
+    output.set(input.subarray(ip, ip + len), op);
+  }
+  return op + len;
+}
+
+function emitCopyUpTo64(output: Uint8Array, op: number, offset: number, len: number): number {
+  if (len < 12 && offset < 2048) {
+    output[op++] = 1 + ((len - 4) << 2) + ((offset >>> 8) << 5);
+    output[op++] = offset & 0xff;
+  } else {
+    output[op++] = 2 + ((len - 1) << 2);
+    output[op++] = offset & 0xff;
+    output[op++] = offset >>> 8;
+  }
+  return op;
+}
+
+function emitCopy(output: Uint8Array, op: number, offset: number, len: number): number {
+  while (len >= 68) {
+    op = emitCopyUpTo64(output, op, offset, 64);
+    len -= 64;
+  }
+  if (len > 64) {
+    op = emitCopyUpTo64(output, op, offset, 60);
+    len -= 60;
+  }
+  return emitCopyUpTo64(output, op, offset, len);
+}
