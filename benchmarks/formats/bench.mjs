@@ -2,6 +2,7 @@
 // Encoder throughput of @sluice/formats (built dist) on synthetic sensor records.
 //   pnpm turbo run build --filter=@sluice/formats
 //   cd benchmarks/formats && npm install && node bench.mjs [--records 2000000] [--batch 10000] [--only name,name]
+//     [--shape typed|csv] [--dist file:///path/to/other/formats/dist/index.js]
 // Each case runs in its own child process so peak RSS belongs to that case alone.
 // Output goes to a counting sink (bytes are discarded): this measures encoding, not disk.
 import { spawnSync } from 'node:child_process';
@@ -16,6 +17,10 @@ const arg = (name, fallback) => {
 };
 const RECORDS = Number(arg('records', 2_000_000));
 const BATCH = Number(arg('batch', 10_000));
+// csv: every value a string, as the CSV source yields them (what `sluice run` CSV → Parquet encodes).
+const SHAPE = arg('shape', 'typed');
+// Another build of @sluice/formats (its dist/index.js), to compare before/after.
+const DIST = arg('dist', new URL('../../packages/formats/dist/index.js', import.meta.url).href);
 
 const CASES = {
   ndjson: { format: 'ndjson' },
@@ -28,6 +33,9 @@ const CASES = {
   'parquet snappy rg=100k': { format: 'parquet', parquet: { compression: 'snappy', row_group_size: 100_000 } },
   'parquet uncompressed rg=50k': { format: 'parquet', parquet: { compression: 'uncompressed', row_group_size: 50_000 } },
   'parquet gzip rg=50k': { format: 'parquet', parquet: { compression: 'gzip', row_group_size: 50_000 } },
+  'parquet snappy rg=20k (default)': { format: 'parquet', parquet: {} },
+  'parquet uncompressed rg=20k': { format: 'parquet', parquet: { compression: 'uncompressed' } },
+  'parquet gzip rg=20k': { format: 'parquet', parquet: { compression: 'gzip' } },
   'parquetjs-lite snappy rg=50k': { parquetjs: true },
 };
 
@@ -37,6 +45,7 @@ const START = Date.UTC(2024, 0, 1);
 
 /** Records: id int, ISO timestamp, sensor id, region, status, 2-decimal value, note. */
 function makeBatch(from, count) {
+  if (SHAPE === 'csv') return makeCsvBatch(from, count);
   const batch = new Array(count);
   for (let k = 0; k < count; k++) {
     const id = from + k;
@@ -48,6 +57,24 @@ function makeBatch(from, count) {
       status: STATUSES[(id * 31) % 5],
       value: Math.round(((id * 104729) % 500_000) / 3) / 100,
       note: id % 4 === 0 ? `threshold crossed on reading ${id}` : 'nominal',
+    };
+  }
+  return batch;
+}
+
+/** Like benchmarks/generate.mjs rows after the rule: string fields, 7 columns, low-cardinality region/status/note. */
+function makeCsvBatch(from, count) {
+  const batch = new Array(count);
+  for (let k = 0; k < count; k++) {
+    const id = from + k;
+    batch[k] = {
+      id: String(id + 1),
+      recorded_at: new Date(START + id * 12_500).toISOString(),
+      sensor_id: `s-${(id * 7919) % 5000}`,
+      region: REGIONS[id % 5],
+      status: 'active',
+      value: (1500 + ((id * 104729) % 50_000) / 100).toFixed(2),
+      note: id % 3 === 0 ? 'door opened, then closed' : id % 3 === 1 ? 'battery low' : '',
     };
   }
   return batch;
@@ -65,7 +92,7 @@ function countingSink() {
 }
 
 async function runSluice(spec) {
-  const { createEncoder, createEncodedStream } = await import('../../packages/formats/dist/index.js');
+  const { createEncoder, createEncodedStream } = await import(DIST);
   const sink = countingSink();
   const stream = createEncodedStream(createEncoder(spec.format, { parquet: spec.parquet }), sink, { gzip: spec.gzip });
   let busy = 0;
@@ -117,7 +144,7 @@ function parent() {
   const self = fileURLToPath(import.meta.url);
   const rows = [];
   for (const name of names) {
-    const run = spawnSync(process.execPath, [...process.execArgv, self, '--child', name, '--records', String(RECORDS), '--batch', String(BATCH)], {
+    const run = spawnSync(process.execPath, [...process.execArgv, self, '--child', name, '--records', String(RECORDS), '--batch', String(BATCH), '--shape', SHAPE, '--dist', DIST], {
       encoding: 'utf8',
       maxBuffer: 1 << 20,
     });

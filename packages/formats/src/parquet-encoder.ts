@@ -51,8 +51,7 @@ export class ParquetEncoder implements RecordEncoder {
   #buffered = 0;
   /** Estimated bytes of the buffered cells (string length, 8 per number). */
   #bufferedBytes = 0;
-  /** Scratch row: a record is validated whole before any cell is buffered. */
-  #row: unknown[] = [];
+  #names: string[] = [];
   /** Where hyparquet-writer puts the header and the footer. */
   #sink = new ByteWriter();
   #writer: ParquetWriter | undefined;
@@ -96,7 +95,6 @@ export class ParquetEncoder implements RecordEncoder {
         rejected.push({ record, error });
         continue;
       }
-      for (let i = 0; i < columns.length; i++) (this.#cells[i] as unknown[]).push(this.#row[i]);
       this.#records++;
       if (++this.#buffered >= groupSize || this.#bufferedBytes >= groupBytes) (out ??= []).push(this.#flushGroup());
     }
@@ -120,29 +118,50 @@ export class ParquetEncoder implements RecordEncoder {
     this.#columns = columns;
     this.#index = new Map(columns.map((c, i) => [c.name, i]));
     this.#cells = columns.map(() => []);
-    this.#row = new Array<unknown>(columns.length);
+    this.#names = columns.map((c) => c.name);
   }
 
-  /** Validates a record into the scratch row; returns why it does not fit, if it does not. */
+  /**
+   * Validates a record and writes its cells at row `#buffered` of the column
+   * arrays; returns why it does not fit, if it does not. A rejected record's
+   * cells are overwritten by the next one (and cut off before encoding).
+   */
   #stage(record: DataRecord, columns: ParquetColumn[]): Error | undefined {
     if (!isRecord(record)) return new TypeError('record is not an object');
+    const row = this.#buffered;
+    const cells = this.#cells;
     let size = 0;
     for (let i = 0; i < columns.length; i++) {
       const column = columns[i] as ParquetColumn;
       const value = record[column.name];
+      const target = cells[i] as unknown[];
       if (value === null || value === undefined) {
         if (!column.nullable) return new Error(`field "${column.name}" is null but its column is not nullable`);
-        this.#row[i] = null;
+        target[row] = null;
+        continue;
+      }
+      // Strings (everything a CSV source yields) skip the coercion call.
+      if (typeof value === 'string' && column.type === 'string') {
+        target[row] = value;
+        size += value.length;
         continue;
       }
       const cell = column.coerce(value);
       if (cell === MISFIT) {
         return new Error(`field "${column.name}": ${describeValue(value)} does not fit a ${column.type} column`);
       }
-      this.#row[i] = cell;
+      target[row] = cell;
       size += typeof cell === 'string' ? cell.length : cell instanceof Uint8Array ? cell.length : 8;
     }
+    // Records usually list their fields in column order: compare by position
+    // before looking the name up.
+    const names = this.#names;
+    let k = 0;
     for (const key in record) {
+      if (key === names[k]) {
+        k++;
+        continue;
+      }
       if (!this.#index.has(key) && record[key] !== null && record[key] !== undefined) {
         return new Error(`field "${key}" is not a column of this Parquet file`);
       }
@@ -178,6 +197,8 @@ export class ParquetEncoder implements RecordEncoder {
     const target = { out: this.#out, fileOffset: this.#written, codec, compress };
     const start = this.#written + this.#out.pos;
     const chunks: RowGroup['columns'] = [];
+    // A rejected last record may have left cells past the buffered rows.
+    for (const cells of this.#cells) cells.length = this.#buffered;
     let uncompressed = 0n;
     for (let i = 0; i < columns.length; i++) {
       const column = columns[i] as ParquetColumn;

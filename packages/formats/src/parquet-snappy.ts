@@ -23,8 +23,9 @@ export function snappyCompress(input: Uint8Array, out: ByteSink): void {
   out.pos = op;
 }
 
+/** Four bytes as a signed int32: it stays a small integer for V8 (no heap number). */
 function load32(a: Uint8Array, p: number): number {
-  return ((a[p] as number) | ((a[p + 1] as number) << 8) | ((a[p + 2] as number) << 16) | ((a[p + 3] as number) << 24)) >>> 0;
+  return (a[p] as number) | ((a[p + 1] as number) << 8) | ((a[p + 2] as number) << 16) | ((a[p + 3] as number) << 24);
 }
 
 function hash(key: number, shift: number): number {
