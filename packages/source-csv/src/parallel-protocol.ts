@@ -15,6 +15,8 @@ export interface WorkerInit {
   /** The normalised rules (plain data); each worker compiles its own push-down. */
   readonly rules: readonly NormalizedRule[];
   readonly runStartedAt: number;
+  /** Bytes per read. */
+  readonly readBytes: number;
 }
 
 /** One byte range `[start, end)` of the file; `last` when it runs to the end. */

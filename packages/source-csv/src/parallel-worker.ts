@@ -11,7 +11,6 @@ import type { CsvRowError } from './row-errors.js';
 import { RowHandler } from './rows.js';
 import type { PackedRecords, RangeJob, RangeMessage, WorkerInit } from './parallel-protocol.js';
 
-const CHUNK = 1 << 20;
 
 interface RuleCompiler {
   compilePushdown: typeof CompilePushdown;
@@ -36,6 +35,7 @@ async function ruleCompiler(): Promise<RuleCompiler> {
 const init = workerData as WorkerInit;
 const { compilePushdown, compileRule } = init.rules.length > 0 ? await ruleCompiler() : ({} as Partial<RuleCompiler>);
 const pushdown = compilePushdown && compileRule ? compilePushdown(init.rules.map((rule) => compileRule(rule)), new Date(init.runStartedAt)) : undefined;
+const CHUNK = init.readBytes;
 const buffer = Buffer.allocUnsafe(CHUNK);
 
 /** Thrown by the tokenizer's oversize hook: the range cannot be trusted, the main thread decides. */
@@ -100,14 +100,26 @@ function runJob(job: RangeJob): { message: RangeMessage; transfer: ArrayBuffer[]
   // Opened per range: a terminated worker leaves no descriptor behind (they belong to the process).
   const fd = openSync(init.file, 'r');
   try {
+    // Bytes after the last line break wait for the next read (moved to the
+    // buffer's start): the text handed over ends on a line, so the tokenizer
+    // seldom keeps a partial record to glue in front of the next chunk.
+    let carry = 0;
     for (let at = job.start; at < job.end; ) {
-      const n = readSync(fd, buffer, 0, Math.min(CHUNK, job.end - at), at);
+      const n = readSync(fd, buffer, carry, Math.min(CHUNK - carry, job.end - at), at);
       if (n === 0) break;
       at += n;
-      const text = decoder.write(buffer.subarray(0, n));
+      const filled = carry + n;
+      let cut = at >= job.end ? filled : buffer.lastIndexOf(10, filled - 1) + 1;
+      // A line longer than the buffer: all of it (the decoder keeps a split character).
+      if (cut <= 0) cut = filled;
+      const text = decoder.write(buffer.subarray(0, cut));
       if (text.length > 0) tokenizer.write(text);
       encodeSoFar();
+      carry = filled - cut;
+      if (carry > 0) buffer.copy(buffer, 0, cut, filled);
     }
+    // The file ended early (it shrank): what was read still counts.
+    if (carry > 0) tokenizer.write(decoder.write(buffer.subarray(0, carry)));
     const rest = decoder.end();
     if (rest.length > 0) tokenizer.write(rest);
     if (job.last) tokenizer.end();

@@ -17,6 +17,8 @@ export const tuning = {
   minParallelBytes: 32 * 1024 * 1024,
   /** Bytes per range: small enough to keep memory bounded, big enough to amortise a message. */
   rangeBytes: 2 * 1024 * 1024,
+  /** Bytes per read in a worker. */
+  readBytes: 1024 * 1024,
 };
 
 /** What the parallel reader did, for tests: ranges taken from workers, switches to one thread. */
@@ -24,12 +26,14 @@ export const parallelStats = { ranges: 0, fallbacks: 0 };
 /** Ranges in flight or done but not yet consumed, per thread: bounds memory, hides uneven ranges. */
 const WINDOW = 2;
 /**
- * A worker's garbage is short-lived (it keeps only its range's candidates,
- * packed): a 12 MiB young generation instead of V8's 48 MiB saves ~35 MiB of
- * peak RSS; 6 MiB saves 20 more but costs 20 % more CPU in scavenges
- * (measured on 2 M rows, two workers).
+ * A worker's garbage is short-lived and it keeps only its range's candidates,
+ * packed (well under 16 MiB even when every row is one). A 12 MiB young
+ * generation instead of V8's 48 MiB saves ~35 MiB of peak RSS (6 MiB saves 20
+ * more but costs 20 % more CPU in scavenges); capping the old generation keeps
+ * a 20 M row read near its 2 M row peak. A worker that runs out anyway (a
+ * huge record) is not fatal: its ranges are read in the main thread.
  */
-const WORKER_LIMITS = { maxYoungGenerationSizeMb: 12 };
+const WORKER_LIMITS = { maxYoungGenerationSizeMb: 12, maxOldGenerationSizeMb: 16 };
 /** The first line is looked for within this many bytes. */
 const HEAD_BYTES = 1 << 20;
 
@@ -159,6 +163,7 @@ export async function* readParallel(options: Options): AsyncGenerator<DataRecord
     types: config.types,
     rules: ctx.rules?.rules.map((compiled) => compiled.rule) ?? [],
     runStartedAt: (ctx.rules?.runStartedAt ?? ctx.runStartedAt).getTime(),
+    readBytes: tuning.readBytes,
   };
   try {
     structuredClone(init);
@@ -224,6 +229,10 @@ export async function* readParallel(options: Options): AsyncGenerator<DataRecord
       if (result === undefined || !result.clean) {
         stopped = true;
         parallelStats.fallbacks++;
+        ctx.logger.info(
+          { file: name, at_byte: jobs[i]!.start },
+          result === undefined ? 'a reader thread failed: reading the rest of the file in one thread' : 'a quoted line break spans a range boundary: reading the rest of the file in one thread',
+        );
         for (const worker of workers) void worker.terminate();
         yield* readRest(options, jobs[i]!.start, base);
         return;
