@@ -96,17 +96,28 @@ async function runSluice(spec) {
   const sink = countingSink();
   const stream = createEncodedStream(createEncoder(spec.format, { parquet: spec.parquet }), sink, { gzip: spec.gzip });
   let busy = 0;
+  let cpu = 0;
   for (let from = 0; from < RECORDS; from += BATCH) {
     const batch = makeBatch(from, Math.min(BATCH, RECORDS - from));
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     const { rejected } = await stream.write(batch);
     busy += performance.now() - t0;
+    cpu += cpuSince(c0);
     if (rejected.length) throw new Error(`unexpected rejections: ${rejected[0].error.message}`);
   }
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   await stream.end();
   busy += performance.now() - t0;
-  return { seconds: busy / 1000, uncompressed: stream.bytesWritten, written: sink.bytes };
+  cpu += cpuSince(c0);
+  return { seconds: busy / 1000, cpuSeconds: cpu / 1000, uncompressed: stream.bytesWritten, written: sink.bytes };
+}
+
+/** CPU milliseconds (user + system) since `start`: steadier than wall time on a shared machine. */
+function cpuSince(start) {
+  const { user, system } = process.cpuUsage(start);
+  return (user + system) / 1000;
 }
 
 async function runParquetjs() {
@@ -119,16 +130,21 @@ async function runParquetjs() {
   const sink = countingSink();
   const writer = await parquet.ParquetWriter.openStream(schema, sink, { rowGroupSize: 50_000 });
   let busy = 0;
+  let cpu = 0;
   for (let from = 0; from < RECORDS; from += BATCH) {
     const batch = makeBatch(from, Math.min(BATCH, RECORDS - from));
     const t0 = performance.now();
+    const c0 = process.cpuUsage();
     for (const row of batch) await writer.appendRow(row);
     busy += performance.now() - t0;
+    cpu += cpuSince(c0);
   }
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   await writer.close();
   busy += performance.now() - t0;
-  return { seconds: busy / 1000, uncompressed: sink.bytes, written: sink.bytes };
+  cpu += cpuSince(c0);
+  return { seconds: busy / 1000, cpuSeconds: cpu / 1000, uncompressed: sink.bytes, written: sink.bytes };
 }
 
 async function child(name) {
@@ -157,11 +173,11 @@ function parent() {
     console.error(`done: ${name}`);
   }
   const MB = 1024 * 1024;
-  console.log(`| case | records | encode s | records/s | MB/s (encoded output) | output MB | peak RSS MB |`);
-  console.log(`|---|---:|---:|---:|---:|---:|---:|`);
+  console.log(`| case | records | encode s | encode CPU s | records/s | MB/s (encoded output) | output MB | peak RSS MB |`);
+  console.log(`|---|---:|---:|---:|---:|---:|---:|---:|`);
   for (const r of rows) {
     console.log(
-      `| ${r.name} | ${r.records.toLocaleString('en-US')} | ${r.seconds.toFixed(2)} | ${Math.round(r.records / r.seconds).toLocaleString('en-US')} | ${(r.uncompressed / MB / r.seconds).toFixed(1)} | ${(r.written / MB).toFixed(1)} | ${Math.round(r.peakRssMb)} |`,
+      `| ${r.name} | ${r.records.toLocaleString('en-US')} | ${r.seconds.toFixed(2)} | ${r.cpuSeconds.toFixed(2)} | ${Math.round(r.records / r.seconds).toLocaleString('en-US')} | ${(r.uncompressed / MB / r.seconds).toFixed(1)} | ${(r.written / MB).toFixed(1)} | ${Math.round(r.peakRssMb)} |`,
     );
   }
 }

@@ -9,6 +9,8 @@ const BLOCK = 65536;
 const MAX_HASH_BITS = 14;
 const INPUT_MARGIN = 15;
 const tables: Uint16Array[] = [];
+/** Where compressBlock stopped emitting: the rest of its block is a literal. */
+let emitted = 0;
 
 /** Appends the Snappy compression of `input` to `out`. */
 export function snappyCompress(input: Uint8Array, out: ByteSink): void {
@@ -18,7 +20,11 @@ export function snappyCompress(input: Uint8Array, out: ByteSink): void {
   const output = out.buf;
   let op = out.pos;
   for (let ip = 0; ip < input.length; ip += BLOCK) {
-    op = compressBlock(input, ip, Math.min(BLOCK, input.length - ip), output, op);
+    const end = Math.min(input.length, ip + BLOCK);
+    op = compressBlock(input, ip, end - ip, output, op);
+    // The trailing literal is emitted here, not in compressBlock: a branch
+    // first reached after the hot loop was optimized kept deoptimizing it.
+    if (emitted < end) op = emitLiteral(input, emitted, end - emitted, output, op);
   }
   out.pos = op;
 }
@@ -78,7 +84,7 @@ function compressBlock(input: Uint8Array, start: number, size: number, output: U
       nextHash = hash(load32(input, ip), shift);
     }
   }
-  if (nextEmit < end) op = emitLiteral(input, nextEmit, end - nextEmit, output, op);
+  emitted = nextEmit;
   return op;
 }
 

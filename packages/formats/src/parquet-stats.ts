@@ -28,71 +28,114 @@ export function chunkStatistics(
   nulls: number,
   codePointOrder: boolean,
 ): ChunkStatistics {
-  const stats: ChunkStatistics = { null_count: BigInt(nulls) };
-  if (type === 'json') return stats; // JSON text has no useful order
-  if (type === 'string') {
-    let min: string | undefined;
-    let max: string | undefined;
-    for (const cell of cells) {
-      if (typeof cell !== 'string') continue;
-      if (min === undefined || max === undefined) {
-        min = max = cell;
-      } else if (codePointOrder) {
-        if (compareUtf8(cell, min) < 0) min = cell;
-        else if (compareUtf8(cell, max) > 0) max = cell;
-      } else if (cell < min) min = cell;
-      else if (cell > max) max = cell;
-    }
-    stats.min_value = min;
-    stats.max_value = max;
-    return stats;
+  const stats: ChunkStatistics = { min_value: undefined, max_value: undefined, null_count: BigInt(nulls) };
+  // Each scan is a function of its own, so its loop is optimized once (an
+  // inlined loop with a cold tail here was deoptimized on every chunk).
+  switch (type) {
+    case 'json':
+      return stats; // JSON text has no useful order
+    case 'string':
+      if (codePointOrder) scanCodePoints(cells);
+      else scanStrings(cells);
+      break;
+    case 'binary':
+      scanBytes(cells);
+      break;
+    case 'double':
+      stats.nan_count = BigInt(scanDoubles(cells));
+      // The spec: a zero min is written -0, a zero max +0.
+      if (lowest === 0) lowest = -0;
+      if (highest === 0) highest = 0;
+      break;
+    default:
+      scanOrdered(cells);
   }
-  if (type === 'binary') {
-    let min: Uint8Array | undefined;
-    let max: Uint8Array | undefined;
-    for (const cell of cells) {
-      if (!(cell instanceof Uint8Array)) continue;
-      if (min === undefined || compareBytes(cell, min) < 0) min = cell;
-      if (max === undefined || compareBytes(cell, max) > 0) max = cell;
-    }
-    stats.min_value = min;
-    stats.max_value = max;
-    return stats;
+  stats.min_value = lowest;
+  stats.max_value = highest;
+  lowest = highest = undefined;
+  return stats;
+}
+
+/** Results of the last scan. */
+let lowest: unknown;
+let highest: unknown;
+
+function scanStrings(cells: readonly unknown[]): void {
+  let min: string | undefined;
+  let max: string | undefined;
+  for (let i = 0; i < cells.length; i++) {
+    const cell = cells[i];
+    if (typeof cell !== 'string') continue;
+    if (min === undefined || max === undefined) min = max = cell;
+    else if (cell < min) min = cell;
+    else if (cell > max) max = cell;
   }
-  if (type === 'double') {
-    let min = Infinity;
-    let max = -Infinity;
-    let nan = 0;
-    let any = false;
-    for (const cell of cells) {
-      if (typeof cell !== 'number') continue;
-      if (cell !== cell) {
-        nan++;
-        continue;
-      }
-      any = true;
-      if (cell < min) min = cell;
-      if (cell > max) max = cell;
-    }
-    stats.nan_count = BigInt(nan);
-    // The spec: a zero min is written -0, a zero max +0.
-    if (any) {
-      stats.min_value = min === 0 ? -0 : min;
-      stats.max_value = max === 0 ? 0 : max;
-    }
-    return stats;
+  lowest = min;
+  highest = max;
+}
+
+function scanCodePoints(cells: readonly unknown[]): void {
+  let min: string | undefined;
+  let max: string | undefined;
+  for (let i = 0; i < cells.length; i++) {
+    const cell = cells[i];
+    if (typeof cell !== 'string') continue;
+    if (min === undefined || max === undefined) min = max = cell;
+    else if (compareUtf8(cell, min) < 0) min = cell;
+    else if (compareUtf8(cell, max) > 0) max = cell;
   }
+  lowest = min;
+  highest = max;
+}
+
+function scanBytes(cells: readonly unknown[]): void {
+  let min: Uint8Array | undefined;
+  let max: Uint8Array | undefined;
+  for (let i = 0; i < cells.length; i++) {
+    const cell = cells[i];
+    if (!(cell instanceof Uint8Array)) continue;
+    if (min === undefined || compareBytes(cell, min) < 0) min = cell;
+    if (max === undefined || compareBytes(cell, max) > 0) max = cell;
+  }
+  lowest = min;
+  highest = max;
+}
+
+/** Min/max skipping NaN; returns the NaN count. */
+function scanDoubles(cells: readonly unknown[]): number {
+  let min = Infinity;
+  let max = -Infinity;
+  let nan = 0;
+  let any = false;
+  for (let i = 0; i < cells.length; i++) {
+    const cell = cells[i];
+    if (typeof cell !== 'number') continue;
+    if (cell !== cell) {
+      nan++;
+      continue;
+    }
+    any = true;
+    if (cell < min) min = cell;
+    if (cell > max) max = cell;
+  }
+  lowest = any ? min : undefined;
+  highest = any ? max : undefined;
+  return nan;
+}
+
+/** int32, int64 (bigint), boolean and timestamp (as epoch milliseconds). */
+function scanOrdered(cells: readonly unknown[]): void {
   let min: number | bigint | boolean | undefined;
   let max: number | bigint | boolean | undefined;
-  for (const raw of cells) {
+  for (let i = 0; i < cells.length; i++) {
+    const raw = cells[i];
     if (raw === null || raw === undefined) continue;
     const cell = raw instanceof Date ? raw.getTime() : (raw as number | bigint | boolean);
     if (min === undefined || cell < min) min = cell;
     if (max === undefined || cell > max) max = cell;
   }
-  stats.min_value = min;
-  stats.max_value = max;
-  return stats;
+  lowest = min;
+  highest = max;
 }
 
 /** Strings in UTF-8 byte order, which is code point order (lone surrogates as U+FFFD, as encoded). */
