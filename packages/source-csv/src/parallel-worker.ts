@@ -11,7 +11,6 @@ import type { CsvRowError } from './row-errors.js';
 import { RowHandler } from './rows.js';
 import type { PackedRecords, RangeJob, RangeMessage, WorkerInit } from './parallel-protocol.js';
 
-
 interface RuleCompiler {
   compilePushdown: typeof CompilePushdown;
   compileRule: typeof CompileRule;
