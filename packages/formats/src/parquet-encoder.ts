@@ -6,6 +6,7 @@ import { isRecord } from './json-text.js';
 import type { ParquetOptions } from './options.js';
 import { ByteSink } from './parquet-bytes.js';
 import { ChunkScratch, writeColumnChunk, type Compressor, type RowGroup } from './parquet-chunk.js';
+import { ColumnBuffer } from './parquet-column-buffer.js';
 import {
   MISFIT,
   columnElement,
@@ -46,8 +47,10 @@ export class ParquetEncoder implements RecordEncoder {
   #records = 0;
   #columns: ParquetColumn[] | undefined;
   #index = new Map<string, number>();
-  /** Buffered cells of the current row group, one array per column. */
-  #cells: unknown[][] = [];
+  /** The current row group, encoded as it fills, one buffer per column. */
+  #buffers: ColumnBuffer[] = [];
+  /** Scratch row: a record is validated whole before any cell is buffered. */
+  #row: unknown[] = [];
   #buffered = 0;
   /** Estimated bytes of the buffered cells (string length, 8 per number). */
   #bufferedBytes = 0;
@@ -95,6 +98,13 @@ export class ParquetEncoder implements RecordEncoder {
         rejected.push({ record, error });
         continue;
       }
+      const buffers = this.#buffers;
+      const row = this.#row;
+      for (let i = 0; i < buffers.length; i++) {
+        const cell = row[i];
+        if (cell === null) (buffers[i] as ColumnBuffer).addNull();
+        else (buffers[i] as ColumnBuffer).add(cell);
+      }
       this.#records++;
       if (++this.#buffered >= groupSize || this.#bufferedBytes >= groupBytes) (out ??= []).push(this.#flushGroup());
     }
@@ -117,32 +127,27 @@ export class ParquetEncoder implements RecordEncoder {
   #setColumns(columns: ParquetColumn[]): void {
     this.#columns = columns;
     this.#index = new Map(columns.map((c, i) => [c.name, i]));
-    this.#cells = columns.map(() => []);
+    this.#buffers = columns.map((c) => new ColumnBuffer(c.type));
+    this.#row = new Array<unknown>(columns.length);
     this.#names = columns.map((c) => c.name);
   }
 
-  /**
-   * Validates a record and writes its cells at row `#buffered` of the column
-   * arrays; returns why it does not fit, if it does not. A rejected record's
-   * cells are overwritten by the next one (and cut off before encoding).
-   */
+  /** Validates a record into the scratch row; returns why it does not fit, if it does not. */
   #stage(record: DataRecord, columns: ParquetColumn[]): Error | undefined {
     if (!isRecord(record)) return new TypeError('record is not an object');
-    const row = this.#buffered;
-    const cells = this.#cells;
+    const row = this.#row;
     let size = 0;
     for (let i = 0; i < columns.length; i++) {
       const column = columns[i] as ParquetColumn;
       const value = record[column.name];
-      const target = cells[i] as unknown[];
       if (value === null || value === undefined) {
         if (!column.nullable) return new Error(`field "${column.name}" is null but its column is not nullable`);
-        target[row] = null;
+        row[i] = null;
         continue;
       }
       // Strings (everything a CSV source yields) skip the coercion call.
       if (typeof value === 'string' && column.type === 'string') {
-        target[row] = value;
+        row[i] = value;
         size += value.length;
         continue;
       }
@@ -150,7 +155,7 @@ export class ParquetEncoder implements RecordEncoder {
       if (cell === MISFIT) {
         return new Error(`field "${column.name}": ${describeValue(value)} does not fit a ${column.type} column`);
       }
-      target[row] = cell;
+      row[i] = cell;
       size += typeof cell === 'string' ? cell.length : cell instanceof Uint8Array ? cell.length : 8;
     }
     // Records usually list their fields in column order: compare by position
@@ -197,12 +202,12 @@ export class ParquetEncoder implements RecordEncoder {
     const target = { out: this.#out, fileOffset: this.#written, codec, compress };
     const start = this.#written + this.#out.pos;
     const chunks: RowGroup['columns'] = [];
-    // A rejected last record may have left cells past the buffered rows.
-    for (const cells of this.#cells) cells.length = this.#buffered;
     let uncompressed = 0n;
     for (let i = 0; i < columns.length; i++) {
       const column = columns[i] as ParquetColumn;
-      const chunk = writeColumnChunk(target, column, columnElement(column), this.#cells[i] as unknown[], this.#scratch);
+      const buffer = this.#buffers[i] as ColumnBuffer;
+      const chunk = writeColumnChunk(target, column, columnElement(column), buffer, this.#scratch);
+      buffer.reset();
       uncompressed += chunk.meta_data?.total_uncompressed_size ?? 0n;
       chunks.push(chunk);
     }
@@ -216,7 +221,6 @@ export class ParquetEncoder implements RecordEncoder {
       ordinal: writer.row_groups.length,
     });
     writer.num_rows += rows;
-    this.#cells = columns.map(() => []);
     this.#buffered = 0;
     this.#bufferedBytes = 0;
   }

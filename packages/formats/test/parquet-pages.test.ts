@@ -99,6 +99,22 @@ describe('parquet pages', () => {
     expect(back.map((r) => r.k)).toEqual([...records, ...small].map((r) => r.k));
   });
 
+  it('replays nulls and values when a dictionary is dropped mid-chunk', async () => {
+    // Repetitive at first, then all distinct: the probe after 1024 values
+    // keeps it, the 1 MiB cap then drops it with nulls already buffered.
+    const records = Array.from({ length: 6000 }, (_, i) => ({
+      v: i % 3 === 0 ? null : i < 2000 ? `r${i % 4}` : `${i}:`.padEnd(400, 'y'),
+    }));
+    const { bytes } = encodeAll('parquet', [records], { parquet: { row_group_size: 6000 } });
+    const chunk = parquetMeta(bytes).row_groups[0]?.columns[0]?.meta_data;
+    expect(chunk?.encodings).not.toContain('RLE_DICTIONARY');
+    expect(chunk?.statistics?.null_count).toBe(2000n);
+    // The footer writer truncates byte-array bounds to 16 bytes (min stays a lower bound).
+    expect(chunk?.statistics?.min_value).toBe('2000:'.padEnd(16, 'y'));
+    expect(chunk?.statistics?.max_value).toBe('r3');
+    expect(await readParquet(bytes)).toEqual(records);
+  });
+
   it('splits large columns into pages and keeps every row across many row groups', async () => {
     const text = 'p'.repeat(500);
     const records = Array.from({ length: 12_000 }, (_, i) => ({ id: i, text: `${i}${text}`, flag: i % 2 === 0 }));
