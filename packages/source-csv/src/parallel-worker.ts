@@ -17,18 +17,12 @@ interface RuleCompiler {
 }
 
 /**
- * Core's rule compiler alone: the whole of @sluice/core (zod, yaml, the
- * config loader) costs a worker ~150 ms of start-up it does not need.
- * Falls back to the package entry if core's layout ever changes.
+ * Core's rule compiler alone (`@sluice/core/compile`): the whole of
+ * @sluice/core (zod, yaml, the config loader) costs a worker ~150 ms of
+ * start-up it does not need.
  */
 async function ruleCompiler(): Promise<RuleCompiler> {
-  try {
-    const compiler = (await import(new URL('./rules/compile.js', import.meta.resolve('@sluice/core')).href)) as Partial<RuleCompiler>;
-    if (typeof compiler.compilePushdown === 'function' && typeof compiler.compileRule === 'function') return compiler as RuleCompiler;
-  } catch {
-    // The full entry below.
-  }
-  return import('@sluice/core');
+  return import('@sluice/core/compile');
 }
 
 const init = workerData as WorkerInit;
