@@ -279,11 +279,32 @@ function targetLines(results, cold, fmt) {
   return lines;
 }
 
+/** Shifts a section's headings so its top heading is a level-2 heading under the page's title (code blocks untouched). */
+function asSection(text) {
+  const lines = text.split('\n');
+  let fenced = false;
+  const levels = [];
+  for (const line of lines) {
+    if (line.startsWith('```')) fenced = !fenced;
+    else if (!fenced && /^#{1,6} /.test(line)) levels.push(line.indexOf(' '));
+  }
+  const shift = levels.length ? 2 - Math.min(...levels) : 0;
+  fenced = false;
+  return lines
+    .map((line) => {
+      if (line.startsWith('```')) fenced = !fenced;
+      if (fenced || !/^#{1,6} /.test(line) || shift === 0) return line;
+      const level = Math.min(6, Math.max(1, line.indexOf(' ') + shift));
+      return `${'#'.repeat(level)}${line.slice(line.indexOf(' '))}`;
+    })
+    .join('\n');
+}
+
 /** RESULTS.md = every section in benchmarks/results/, CSV speed first. */
 export function assembleResults() {
   const dir = path.join(here, 'results');
   const names = readdirSync(dir).filter((name) => name.endsWith('.md')).sort((a, b) => (a === 'csv-speed.md' ? -1 : b === 'csv-speed.md' ? 1 : a.localeCompare(b)));
-  const body = names.map((name) => readFileSync(path.join(dir, name), 'utf8').trim()).join('\n\n');
+  const body = names.map((name) => asSection(readFileSync(path.join(dir, name), 'utf8').trim())).join('\n\n');
   writeFileSync(
     path.join(here, 'RESULTS.md'),
     `# Benchmark results\n\nFigures measured on this project's 2-core machine with the commands shown in each section; each section is kept in \`benchmarks/results/\` and this page is assembled from them by \`pnpm bench\` (or \`node benchmarks/assemble.mjs\`).\n\n${body}\n`,
