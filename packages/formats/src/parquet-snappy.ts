@@ -19,9 +19,10 @@ export function snappyCompress(input: Uint8Array, out: ByteSink): void {
   out.varint(input.length);
   const output = out.buf;
   let op = out.pos;
+  const view = new DataView(input.buffer, input.byteOffset, input.byteLength);
   for (let ip = 0; ip < input.length; ip += BLOCK) {
     const end = Math.min(input.length, ip + BLOCK);
-    op = compressBlock(input, ip, end - ip, output, op);
+    op = compressBlock(input, view, ip, end - ip, output, op);
     // The trailing literal is emitted here, not in compressBlock: a branch
     // first reached after the hot loop was optimized kept deoptimizing it.
     if (emitted < end) op = emitLiteral(input, emitted, end - emitted, output, op);
@@ -29,16 +30,11 @@ export function snappyCompress(input: Uint8Array, out: ByteSink): void {
   out.pos = op;
 }
 
-/** Four bytes as a signed int32: it stays a small integer for V8 (no heap number). */
-function load32(a: Uint8Array, p: number): number {
-  return (a[p] as number) | ((a[p + 1] as number) << 8) | ((a[p + 2] as number) << 16) | ((a[p + 3] as number) << 24);
-}
-
 function hash(key: number, shift: number): number {
   return Math.imul(key, 0x1e35a7bd) >>> shift;
 }
 
-function compressBlock(input: Uint8Array, start: number, size: number, output: Uint8Array, op: number): number {
+function compressBlock(input: Uint8Array, view: DataView, start: number, size: number, output: Uint8Array, op: number): number {
   let bits = 1;
   while (1 << bits <= size && bits <= MAX_HASH_BITS) bits++;
   bits--;
@@ -50,7 +46,7 @@ function compressBlock(input: Uint8Array, start: number, size: number, output: U
   if (size >= INPUT_MARGIN) {
     const limit = end - INPUT_MARGIN;
     let ip = start + 1;
-    let nextHash = hash(load32(input, ip), shift);
+    let nextHash = hash(view.getInt32(ip, true), shift);
     outer: for (;;) {
       let skip = 32;
       let nextIp = ip;
@@ -60,28 +56,33 @@ function compressBlock(input: Uint8Array, start: number, size: number, output: U
         const h = nextHash;
         nextIp = ip + (skip >>> 5);
         skip++;
-        if (ip > limit) break outer;
-        nextHash = hash(load32(input, nextIp), shift);
+        // As the reference: stop before a lookup past the limit (DataView reads are bounds-checked).
+        if (nextIp > limit) break outer;
+        nextHash = hash(view.getInt32(nextIp, true), shift);
         candidate = start + (table[h] as number);
         table[h] = ip - start;
-      } while (load32(input, ip) !== load32(input, candidate));
+      } while (view.getInt32(ip, true) !== view.getInt32(candidate, true));
 
       op = emitLiteral(input, nextEmit, ip - nextEmit, output, op);
       do {
         const base = ip;
         let matched = 4;
+        // Four bytes at a time while they fit, then bytewise.
+        while (ip + matched + 4 <= end && view.getInt32(ip + matched, true) === view.getInt32(candidate + matched, true)) {
+          matched += 4;
+        }
         while (ip + matched < end && input[ip + matched] === input[candidate + matched]) matched++;
         ip += matched;
         op = emitCopy(output, op, base - candidate, matched);
         nextEmit = ip;
         if (ip >= limit) break outer;
-        table[hash(load32(input, ip - 1), shift)] = ip - 1 - start;
-        const h = hash(load32(input, ip), shift);
+        table[hash(view.getInt32(ip - 1, true), shift)] = ip - 1 - start;
+        const h = hash(view.getInt32(ip, true), shift);
         candidate = start + (table[h] as number);
         table[h] = ip - start;
-      } while (load32(input, ip) === load32(input, candidate));
+      } while (view.getInt32(ip, true) === view.getInt32(candidate, true));
       ip++;
-      nextHash = hash(load32(input, ip), shift);
+      nextHash = hash(view.getInt32(ip, true), shift);
     }
   }
   emitted = nextEmit;
