@@ -252,12 +252,15 @@ export class Dictionary {
   /** Estimated bytes of the dictionary page and of the same values as PLAIN. */
   bytes = 0;
   plainBytes = 0;
+  #last: string | undefined;
+  #lastIndex = 0;
 
   /** Adds a value; false when the dictionary stops paying: then the value was not added and the dictionary must be dropped. */
   add(text: string): boolean {
     // Nearly every value distinct so far: a dictionary only adds work.
     if (this.count === PROBE && this.entries.length > PROBE * 0.9) return false;
-    let index = this.map.get(text);
+    // Runs of one value (a status a rule filtered on) skip hashing the string.
+    let index = text === this.#last ? this.#lastIndex : this.map.get(text);
     if (index === undefined) {
       index = this.entries.length;
       this.entries.push(text);
@@ -271,6 +274,8 @@ export class Dictionary {
       this.indexes = grown;
     }
     this.indexes[this.count++] = index;
+    this.#last = text;
+    this.#lastIndex = index;
     this.plainBytes += text.length + 4;
     return true;
   }
