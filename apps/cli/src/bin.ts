@@ -1,8 +1,5 @@
 #!/usr/bin/env node
-// GC settings first; the CLI is imported after them, so that not even its loading grows the heap under the defaults.
-import './v8-flags.js';
-
-const { main } = await import('./cli.js');
+import { main } from './cli.js';
 
 const code = await main(process.argv);
 process.exitCode = code;

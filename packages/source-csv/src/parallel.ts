@@ -10,6 +10,7 @@ import type { PackedRecords, RangeJob, RangeMessage, WorkerInit } from './parall
 import { CsvRowError } from './row-errors.js';
 import { RowHandler } from './rows.js';
 import type { CsvSourceConfig } from './types.js';
+import { useLeanHeap } from './lean-heap.js';
 
 /** Sizes of the parallel reader; tests shrink them to get many ranges from small files. */
 export const tuning = {
@@ -204,8 +205,10 @@ export async function* readParallel(options: Options): AsyncGenerator<DataRecord
     load[w] = Number.POSITIVE_INFINITY;
     for (const [id, resolve] of waiting) if (assigned.get(id) === w) resolve(undefined);
   };
+  useLeanHeap();
   for (let w = 0; w < threads; w++) {
     const worker = new Worker(workerUrl(), { workerData: init, resourceLimits: WORKER_LIMITS });
+    worker.once('online', useLeanHeap);
     worker.on('message', (message: RangeMessage) => {
       load[w]!--;
       waiting.get(message.id)?.(message);
