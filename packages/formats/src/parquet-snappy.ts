@@ -5,11 +5,11 @@ import type { ByteSink } from './parquet-bytes.js';
 // a preallocated output instead of appending byte by byte, which is most of
 // the cost in hyparquet-writer's copy of the same algorithm.
 
-const BLOCK = 65536;
+const MAX_OFFSET = 65535;
 const MAX_HASH_BITS = 14;
 const INPUT_MARGIN = 15;
-const tables: Uint16Array[] = [];
-/** Where compressBlock stopped emitting: the rest of its block is a literal. */
+const tables: Int32Array[] = [];
+/** Where compressRange stopped emitting: the rest of the input is a literal. */
 let emitted = 0;
 
 /** Appends the Snappy compression of `input` to `out`. */
@@ -20,13 +20,13 @@ export function snappyCompress(input: Uint8Array, out: ByteSink): void {
   const output = out.buf;
   let op = out.pos;
   const view = new DataView(input.buffer, input.byteOffset, input.byteLength);
-  for (let ip = 0; ip < input.length; ip += BLOCK) {
-    const end = Math.min(input.length, ip + BLOCK);
-    op = compressBlock(input, view, ip, end - ip, output, op);
-    // The trailing literal is emitted here, not in compressBlock: a branch
-    // first reached after the hot loop was optimized kept deoptimizing it.
-    if (emitted < end) op = emitLiteral(input, emitted, end - emitted, output, op);
-  }
+  // One pass over the whole page with a 64 KiB window (as hyparquet-writer),
+  // not the reference's independent 64 KiB blocks: repeats further apart
+  // than a block boundary still match.
+  op = compressRange(input, view, input.length, output, op);
+  // The trailing literal is emitted here, not in compressRange: a branch
+  // first reached after the hot loop was optimized kept deoptimizing it.
+  if (emitted < input.length) op = emitLiteral(input, emitted, input.length - emitted, output, op);
   out.pos = op;
 }
 
@@ -34,18 +34,18 @@ function hash(key: number, shift: number): number {
   return Math.imul(key, 0x1e35a7bd) >>> shift;
 }
 
-function compressBlock(input: Uint8Array, view: DataView, start: number, size: number, output: Uint8Array, op: number): number {
+function compressRange(input: Uint8Array, view: DataView, size: number, output: Uint8Array, op: number): number {
   let bits = 1;
   while (1 << bits <= size && bits <= MAX_HASH_BITS) bits++;
   bits--;
   const shift = 32 - bits;
-  const table = (tables[bits] ??= new Uint16Array(1 << bits));
+  const table = (tables[bits] ??= new Int32Array(1 << bits));
   table.fill(0);
-  const end = start + size;
-  let nextEmit = start;
+  const end = size;
+  let nextEmit = 0;
   if (size >= INPUT_MARGIN) {
     const limit = end - INPUT_MARGIN;
-    let ip = start + 1;
+    let ip = 1;
     let nextHash = hash(view.getInt32(ip, true), shift);
     outer: for (;;) {
       let skip = 32;
@@ -59,9 +59,9 @@ function compressBlock(input: Uint8Array, view: DataView, start: number, size: n
         // As the reference: stop before a lookup past the limit (DataView reads are bounds-checked).
         if (nextIp > limit) break outer;
         nextHash = hash(view.getInt32(nextIp, true), shift);
-        candidate = start + (table[h] as number);
-        table[h] = ip - start;
-      } while (view.getInt32(ip, true) !== view.getInt32(candidate, true));
+        candidate = table[h] as number;
+        table[h] = ip;
+      } while (ip - candidate > MAX_OFFSET || view.getInt32(ip, true) !== view.getInt32(candidate, true));
 
       op = emitLiteral(input, nextEmit, ip - nextEmit, output, op);
       do {
@@ -76,11 +76,11 @@ function compressBlock(input: Uint8Array, view: DataView, start: number, size: n
         op = emitCopy(output, op, base - candidate, matched);
         nextEmit = ip;
         if (ip >= limit) break outer;
-        table[hash(view.getInt32(ip - 1, true), shift)] = ip - 1 - start;
+        table[hash(view.getInt32(ip - 1, true), shift)] = ip - 1;
         const h = hash(view.getInt32(ip, true), shift);
-        candidate = start + (table[h] as number);
-        table[h] = ip - start;
-      } while (view.getInt32(ip, true) === view.getInt32(candidate, true));
+        candidate = table[h] as number;
+        table[h] = ip;
+      } while (ip - candidate <= MAX_OFFSET && view.getInt32(ip, true) === view.getInt32(candidate, true));
       ip++;
       nextHash = hash(view.getInt32(ip, true), shift);
     }
@@ -92,14 +92,12 @@ function compressBlock(input: Uint8Array, view: DataView, start: number, size: n
 function emitLiteral(input: Uint8Array, ip: number, len: number, output: Uint8Array, op: number): number {
   if (len <= 60) {
     output[op++] = (len - 1) << 2;
-  } else if (len < 257) {
-    output[op++] = 60 << 2;
-    output[op++] = len - 1;
   } else {
-    // Blocks are at most 64 KiB, so a literal length fits two bytes.
-    output[op++] = 61 << 2;
-    output[op++] = (len - 1) & 0xff;
-    output[op++] = (len - 1) >>> 8;
+    // 60..63: the length - 1 follows in 1..4 little-endian bytes.
+    const value = len - 1;
+    const bytes = value < 0x100 ? 1 : value < 0x10000 ? 2 : value < 0x1000000 ? 3 : 4;
+    output[op++] = (59 + bytes) << 2;
+    for (let i = 0; i < bytes; i++) output[op++] = (value >>> (8 * i)) & 0xff;
   }
   if (len < 16) {
     for (let i = 0; i < len; i++) output[op + i] = input[ip + i] as number;
