@@ -4,18 +4,9 @@ import { join, relative } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { parquetReadObjects } from 'hyparquet';
-import type { ConnectorDeps, DataRecord, Exporter, Settings } from '@sluice/core';
-import { silentLogger } from '@sluice/testkit';
+import type { ConnectorDeps, DataRecord, Exporter } from '@sluice/core';
+import { makeConnectorDeps } from '@sluice/testkit';
 import file from '../src/index.js';
-
-const settings: Settings = {
-  batchSize: 1000,
-  maxConcurrency: 4,
-  retry: { attempts: 3, initialDelay: 100, maxDelay: 1000 },
-  timeout: 30_000,
-  deadLetter: { path: 'dead-letter' },
-  logLevel: 'info',
-};
 
 /** A temp directory standing in for the config file's directory. */
 export async function tempBaseDir(): Promise<{ dir: string; cleanup(): Promise<void> }> {
@@ -26,7 +17,7 @@ export async function tempBaseDir(): Promise<{ dir: string; cleanup(): Promise<v
 /** Builds the exporter the way the CLI does: schema first, then create(). */
 export function createFileExporter(options: Record<string, unknown>, baseDir: string, deps: Partial<ConnectorDeps> = {}): Exporter {
   const config = file.schema.parse(options);
-  return file.create(config, { name: 'archive', path: 'export_targets.archive', logger: silentLogger(), settings, baseDir, ...deps });
+  return file.create(config, makeConnectorDeps({ name: 'archive', path: 'export_targets.archive', baseDir, settings: { maxConcurrency: 4, timeout: 30_000 }, ...deps }));
 }
 
 /** Every file under `dir`, relative, sorted; hidden (temp) files included when asked. */

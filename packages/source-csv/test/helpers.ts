@@ -1,19 +1,10 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { ConnectorDeps, DataRecord, Settings } from '@sluice/core';
-import { makeReadContext, silentLogger, type ReadContextInit, type TestReadContext } from '@sluice/testkit';
+import type { ConnectorDeps, DataRecord } from '@sluice/core';
+import { makeConnectorDeps, makeReadContext, type ReadContextInit, type TestReadContext } from '@sluice/testkit';
 import csv from '../src/index.js';
 import type { CsvSource } from '../src/source.js';
-
-const settings: Settings = {
-  batchSize: 100,
-  maxConcurrency: 2,
-  retry: { attempts: 1, initialDelay: 10, maxDelay: 10 },
-  timeout: 10_000,
-  deadLetter: { path: 'dead' },
-  logLevel: 'silent',
-};
 
 /** A temp directory removed by `cleanup()`. */
 export async function tempDir(): Promise<{ dir: string; write(name: string, content: string | Buffer): Promise<string>; cleanup(): Promise<void> }> {
@@ -34,7 +25,13 @@ export async function tempDir(): Promise<{ dir: string; write(name: string, cont
 export function makeSource(options: Record<string, unknown>, baseDir: string, extra: Partial<ConnectorDeps> = {}): CsvSource {
   const parsed = csv.schema.safeParse(options);
   if (!parsed.success) throw new Error(`invalid options: ${parsed.error.message}`);
-  const deps: ConnectorDeps = { name: 'readings', path: 'datasources.readings', logger: silentLogger(), settings, baseDir, ...extra };
+  const deps = makeConnectorDeps({
+    name: 'readings',
+    path: 'datasources.readings',
+    baseDir,
+    settings: { batchSize: 100, retry: { attempts: 1, initialDelay: 10, maxDelay: 10 }, timeout: 10_000 },
+    ...extra,
+  });
   return csv.create(parsed.data, deps) as CsvSource;
 }
 
