@@ -33,6 +33,7 @@ export {
   toStringValue,
   toBoolean,
   parseIsoTime,
+  daysFromCivil,
   OPERATORS,
   OPERATOR_ALIASES,
   resolveOperator,

@@ -1,5 +1,6 @@
 import pg from 'pg';
 import type { PgTypeParsers } from './types.js';
+import { daysFromCivil } from '@sluice/core';
 
 /** PostgreSQL type OIDs this package treats specially. */
 export const OID = {
@@ -26,16 +27,6 @@ export const OID = {
   intervalArray: 1187,
   textArray: 1009,
 } as const;
-
-/** Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm). */
-function daysFromCivil(y: number, m: number, d: number): number {
-  y -= m <= 2 ? 1 : 0;
-  const era = Math.floor(y / 400);
-  const yoe = y - era * 400;
-  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
-  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
-  return era * 146097 + doe - 719468;
-}
 
 /** The ASCII digits of `s` from `i` to `end` as a number, or -1. */
 function digitsAt(s: string, i: number, end: number): number {
