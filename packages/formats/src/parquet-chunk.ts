@@ -3,6 +3,7 @@ import { ByteSink, bitWidth, writeHybrid } from './parquet-bytes.js';
 import type { ColumnBuffer, Dictionary } from './parquet-column-buffer.js';
 import type { ParquetColumn, SchemaElementLike } from './parquet-columns.js';
 import { ENCODING, dataPageV2Header, dictionaryPageHeader } from './parquet-page-header.js';
+import { orderSensitive } from './parquet-stats.js';
 
 /** A row group as hyparquet-writer's footer writer takes it. */
 export type RowGroup = ParquetWriter['row_groups'][number];
@@ -60,7 +61,7 @@ export function writeColumnChunk(
   let dictionaryOffset: number | undefined;
   if (dictionary) {
     dictionaryOffset = target.fileOffset + out.pos;
-    writeDictionaryPage(state, dictionary.entries);
+    writeDictionaryPage(state, dictionary);
   }
   const dataOffset = target.fileOffset + out.pos;
   if (dictionary) writeIndexPages(state, dictionary);
@@ -88,10 +89,14 @@ export function writeColumnChunk(
   };
 }
 
-function writeDictionaryPage(state: ChunkState, entries: readonly string[]): void {
+function writeDictionaryPage(state: ChunkState, dictionary: Dictionary): void {
+  const entries = dictionary.entries;
   const page = state.scratch.page;
   page.pos = 0;
-  for (const entry of entries) page.utf8Value(entry);
+  for (const entry of entries) {
+    // Only a non-ASCII entry can be order-sensitive (see the statistics).
+    if (page.utf8Value(entry) !== entry.length && orderSensitive(entry)) dictionary.sensitive = true;
+  }
   const plain = page.buf.subarray(0, page.pos);
   const stored = compress(state, plain);
   const out = state.target.out;

@@ -112,7 +112,11 @@ export class ColumnBuffer {
     this.#pageBreak();
   }
 
-  /** The chunk's statistics (min/max as hyparquet-writer's footer writer takes them). */
+  /**
+   * The chunk's statistics (min/max as hyparquet-writer's footer writer takes
+   * them). Call after the pages are written: a dictionary's order needs to
+   * know whether the page writer met non-ASCII entries.
+   */
   statistics(): ChunkStatistics {
     const stats: ChunkStatistics = { min_value: this.#min, max_value: this.#max, null_count: BigInt(this.nulls) };
     if (this.dictionary !== undefined) {
@@ -280,11 +284,16 @@ export class Dictionary {
     return true;
   }
 
+  /**
+   * Whether an entry has a character where UTF-16 and UTF-8 order differ; set
+   * by whoever encodes the entries (it sees which ones are not ASCII).
+   */
+  sensitive = false;
+
   /** Min and max entry in UTF-8 byte order. */
   bounds(): [string | undefined, string | undefined] {
     const entries = this.entries;
-    let sensitive = false;
-    for (const entry of entries) if (orderSensitive(entry)) sensitive = true;
+    const sensitive = this.sensitive;
     let min = entries[0];
     let max = entries[0];
     for (let i = 1; i < entries.length; i++) {

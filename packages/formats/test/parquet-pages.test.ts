@@ -137,6 +137,12 @@ describe('parquet pages', () => {
     const stats = parquetMeta(bytes).row_groups[0]?.columns[0]?.meta_data?.statistics;
     expect(stats?.min_value).toBe('a');
     expect(stats?.max_value).toBe('\u{1f600}');
+    // The same through a dictionary (repeated values).
+    const repeated = encodeAll('parquet', [Array.from({ length: 400 }, (_, i) => ({ v: values[i % 4] as string }))]);
+    const chunk = parquetMeta(repeated.bytes).row_groups[0]?.columns[0]?.meta_data;
+    expect(chunk?.encodings).toContain('RLE_DICTIONARY');
+    expect(chunk?.statistics?.min_value).toBe('a');
+    expect(chunk?.statistics?.max_value).toBe('\u{1f600}');
     expect(compareUtf8('\uff5e', '\u{1f600}')).toBeLessThan(0);
     expect(compareUtf8('ab', 'a')).toBeGreaterThan(0);
     expect(compareUtf8('a\ud800', 'a\ufffd')).toBe(0);
