@@ -8,7 +8,8 @@ import { orderSensitive } from './parquet-stats.js';
 /** A row group as hyparquet-writer's footer writer takes it. */
 export type RowGroup = ParquetWriter['row_groups'][number];
 type ColumnChunk = RowGroup['columns'][number];
-type Codec = 'SNAPPY' | 'GZIP' | 'BROTLI' | 'UNCOMPRESSED';
+/** A column chunk's codec, as the footer names it. */
+export type Codec = 'SNAPPY' | 'GZIP' | 'BROTLI' | 'UNCOMPRESSED';
 
 /** Compresses `input` and appends the result to `out`. */
 export type Compressor = (input: Uint8Array, out: ByteSink) => void;

@@ -5,7 +5,7 @@ import { EMPTY } from './json-batch.js';
 import { isRecord } from './json-text.js';
 import type { ParquetOptions } from './options.js';
 import { ByteSink } from './parquet-bytes.js';
-import { ChunkScratch, writeColumnChunk, type Compressor, type RowGroup } from './parquet-chunk.js';
+import { ChunkScratch, writeColumnChunk, type Codec, type Compressor, type RowGroup } from './parquet-chunk.js';
 import { ColumnBuffer } from './parquet-column-buffer.js';
 import {
   MISFIT,
@@ -21,23 +21,20 @@ import type { EncodeResult, RecordEncoder } from './types.js';
 
 type WriterOptions = ConstructorParameters<typeof ParquetWriter>[0];
 
-const CODECS: Record<ParquetOptions['compression'], { codec: RowGroupCodec; compress: Compressor | undefined }> = {
+const CODECS: Record<ParquetOptions['compression'], { codec: Codec; compress: Compressor | undefined }> = {
   snappy: { codec: 'SNAPPY', compress: snappyCompress },
   gzip: { codec: 'GZIP', compress: (input, out) => out.bytes(gzipSync(input)) },
   brotli: { codec: 'BROTLI', compress: (input, out) => out.bytes(brotliCompressSync(input)) },
   uncompressed: { codec: 'UNCOMPRESSED', compress: undefined },
 };
-type RowGroupCodec = 'SNAPPY' | 'GZIP' | 'BROTLI' | 'UNCOMPRESSED';
 
 /**
- * Parquet, one row group at a time. Rows are buffered column-wise up to
- * `row_group_size` rows or about `row_group_bytes`; each full group is encoded
- * and handed out at once, so memory holds one row group, never the file. The
- * footer comes from `end()`.
- *
- * Pages are encoded here (parquet-chunk.ts: dictionary or PLAIN values,
- * Snappy, reused buffers); hyparquet-writer writes the file header and the
- * Thrift footer from the row groups' metadata.
+ * Parquet, one row group at a time. Each record's cells are encoded into
+ * per-column buffers as it arrives (parquet-column-buffer.ts: PLAIN bytes or
+ * dictionary indexes), up to `row_group_size` rows or about `row_group_bytes`;
+ * then the group's pages are written (parquet-chunk.ts) and handed out at
+ * once, so memory holds one encoded row group, never the file. hyparquet-writer
+ * writes the file header and, from `end()`, the Thrift footer.
  */
 export class ParquetEncoder implements RecordEncoder {
   readonly format = 'parquet';
