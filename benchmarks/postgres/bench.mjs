@@ -27,7 +27,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import pg from '../../packages/pg-common/node_modules/pg/lib/index.js';
+import { pg, seedReadings } from './seed.mjs';
 
 const ROWS = Number(process.argv[2] ?? 2_000_000);
 const RUNS = Number(process.argv[3] ?? 3);
@@ -36,9 +36,6 @@ const PROFILE = process.env.SLUICE_BENCH_PROFILE;
 const BIN = fileURLToPath(new URL('../../apps/cli/dist/bin.js', import.meta.url));
 const adminUrl = process.env.SLUICE_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const dbName = 'sluice_bench_pg_cli';
-const url = new URL(adminUrl);
-url.pathname = `/${dbName}`;
-const dbUrl = url.toString();
 const TICK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim());
 const work = mkdtempSync(join(tmpdir(), 'sluice-bench-pg-'));
 
@@ -53,23 +50,7 @@ function cpuOf(pid) {
   }
 }
 
-const admin = new pg.Client({ connectionString: adminUrl });
-await admin.connect();
-await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-await admin.query(`CREATE DATABASE ${dbName}`);
-const db = new pg.Client({ connectionString: dbUrl, application_name: 'bench-monitor' });
-await db.connect();
-console.error(`seeding ${ROWS} rows…`);
-await db.query(`CREATE TABLE readings AS
-  SELECT g::bigint AS id, 's-' || (g % 1000) AS sensor_id,
-         round((CASE WHEN g % 25 < 2 THEN 1000 + (g % 500) + 0.25 ELSE (g * 7) % 1000 END)::numeric, 2) AS value,
-         CASE WHEN g % 3 = 0 THEN 'maintenance' ELSE 'active' END AS status,
-         timestamptz '2024-01-01' + g * interval '1 second' AS created_at
-  FROM generate_series(1, ${ROWS}) g`);
-await db.query('ALTER TABLE readings ADD PRIMARY KEY (id)');
-await db.query('CREATE TABLE alerts (LIKE readings)');
-await db.query('VACUUM ANALYZE readings');
-const expected = Number((await db.query('SELECT count(*) FROM readings WHERE value > 1000')).rows[0].count);
+const { admin, db, dbUrl, expected } = await seedReadings({ adminUrl, dbName, rows: ROWS, alerts: true, applicationName: 'bench-monitor' });
 
 function configFor(pushdown, readMode) {
   const file = join(work, `config-${pushdown}-${readMode}.yaml`);

@@ -14,7 +14,7 @@
 // (`toNumber(value) > 1000`), the way the runner evaluates it.
 import { execFileSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
-import pg from '../../packages/source-postgres/node_modules/pg/lib/index.js';
+import { seedReadings } from './seed.mjs';
 import sourceDef from '../../packages/source-postgres/dist/index.js';
 import exporterDef from '../../packages/export-postgres/dist/index.js';
 import { toNumber } from '../../packages/core/dist/rules/coerce.js';
@@ -23,9 +23,6 @@ const ROWS = Number(process.argv[2] ?? 2_000_000);
 const BATCH = Number(process.argv[3] ?? 10_000);
 const adminUrl = process.env.SLUICE_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const dbName = 'sluice_bench_pg';
-const url = new URL(adminUrl);
-url.pathname = `/${dbName}`;
-const dbUrl = url.toString();
 
 const silent = { debug() {}, info() {}, warn() {}, error() {}, child() { return silent; } };
 const deps = (path) => ({
@@ -33,23 +30,7 @@ const deps = (path) => ({
   settings: { batchSize: BATCH, maxConcurrency: 2, retry: { attempts: 1, initialDelay: 0, maxDelay: 0 }, timeout: 0, deadLetter: { path: '' }, logLevel: 'silent' },
 });
 
-const admin = new pg.Client({ connectionString: adminUrl });
-await admin.connect();
-await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-await admin.query(`CREATE DATABASE ${dbName}`);
-const db = new pg.Client({ connectionString: dbUrl });
-await db.connect();
-console.error(`seeding ${ROWS} rows…`);
-await db.query(`CREATE TABLE readings AS
-  SELECT g::bigint AS id, 's-' || (g % 1000) AS sensor_id,
-         round((CASE WHEN g % 25 < 2 THEN 1000 + (g % 500) + 0.25 ELSE (g * 7) % 1000 END)::numeric, 2) AS value,
-         CASE WHEN g % 3 = 0 THEN 'maintenance' ELSE 'active' END AS status,
-         timestamptz '2024-01-01' + g * interval '1 second' AS created_at
-  FROM generate_series(1, ${ROWS}) g`);
-await db.query('ALTER TABLE readings ADD PRIMARY KEY (id)');
-await db.query('CREATE TABLE alerts (LIKE readings)');
-await db.query('VACUUM ANALYZE readings');
-const expected = Number((await db.query('SELECT count(*) FROM readings WHERE value > 1000')).rows[0].count);
+const { admin, db, dbUrl, expected } = await seedReadings({ adminUrl, dbName, rows: ROWS, alerts: true });
 
 const rule = {
   kind: 'leaf', field: 'value', path: ['value'], op: 'greater_than',

@@ -9,7 +9,7 @@
 // Env: SLUICE_BENCH_PG_URL (default postgres://postgres@127.0.0.1:5432/postgres);
 // a database `sluice_bench_pg_read` is created there and dropped at the end.
 import { performance } from 'node:perf_hooks';
-import pg from '../../packages/source-postgres/node_modules/pg/lib/index.js';
+import { seedReadings } from './seed.mjs';
 import sourceDef from '../../packages/source-postgres/dist/index.js';
 
 const ROWS = Number(process.argv[2] ?? 1_000_000);
@@ -17,24 +17,8 @@ const RUNS = Number(process.argv[3] ?? 5);
 const BATCH = Number(process.argv[4] ?? 10_000);
 const adminUrl = process.env.SLUICE_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const dbName = 'sluice_bench_pg_read';
-const url = new URL(adminUrl);
-url.pathname = `/${dbName}`;
-const dbUrl = url.toString();
 
-const admin = new pg.Client({ connectionString: adminUrl });
-await admin.connect();
-await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-await admin.query(`CREATE DATABASE ${dbName}`);
-const db = new pg.Client({ connectionString: dbUrl });
-await db.connect();
-console.error(`seeding ${ROWS} rows…`);
-await db.query(`CREATE TABLE readings AS
-  SELECT g::bigint AS id, 's-' || (g % 1000) AS sensor_id,
-         round((CASE WHEN g % 25 < 2 THEN 1000 + (g % 500) + 0.25 ELSE (g * 7) % 1000 END)::numeric, 2) AS value,
-         CASE WHEN g % 3 = 0 THEN 'maintenance' ELSE 'active' END AS status,
-         timestamptz '2024-01-01' + g * interval '1 second' AS created_at
-  FROM generate_series(1, ${ROWS}) g`);
-await db.query('VACUUM ANALYZE readings');
+const { admin, db, dbUrl } = await seedReadings({ adminUrl, dbName, rows: ROWS });
 await db.end();
 
 const silent = { debug() {}, info() {}, warn() {}, error() {}, child() { return silent; } };
