@@ -1,3 +1,4 @@
+import { closestMatch } from '../text.js';
 import type { z } from 'zod';
 
 /** One problem found in a config, located by path and (where known) YAML line. */
@@ -34,34 +35,9 @@ export function formatIssues(issues: readonly ConfigIssue[], file?: string): str
     .join('\n');
 }
 
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let diagonal = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const above = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diagonal = above;
-    }
-  }
-  return row[b.length]!;
-}
-
 /** The closest candidate within a small edit distance, for "did you mean" hints. */
 export function didYouMean(input: string, candidates: Iterable<string>): string | undefined {
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  const needle = input.toLowerCase();
-  for (const candidate of candidates) {
-    const distance = editDistance(needle, candidate.toLowerCase());
-    if (distance < bestDistance) {
-      best = candidate;
-      bestDistance = distance;
-    }
-  }
-  const limit = Math.max(2, Math.floor(input.length / 3));
-  return best !== undefined && bestDistance <= limit ? best : undefined;
+  return closestMatch(input, candidates, Math.max(2, Math.floor(input.length / 3)));
 }
 
 type ZodDef = { type: string; [key: string]: unknown };

@@ -1,3 +1,4 @@
+import { closestMatch } from '../text.js';
 import type { Operator } from '../types.js';
 
 /** Every canonical operator, in documentation order. */
@@ -77,20 +78,6 @@ export function operandKind(op: Operator): 'none' | 'scalar' | 'range' | 'list' 
   }
 }
 
-function distance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const cur = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = cur;
-    }
-  }
-  return row[b.length]!;
-}
-
 /**
  * The closest known operator name to a misspelt one (`greater_then` →
  * `greater_than`, `Greater Than` → `greater_than`), or undefined when
@@ -99,16 +86,7 @@ function distance(a: string, b: string): number {
 export function suggestOperator(name: string): string | undefined {
   const folded = name.trim().toLowerCase().replace(/[\s-]+/g, '_');
   if (resolveOperator(folded)) return folded;
-  let best: string | undefined;
-  let bestDistance = Infinity;
-  for (const candidate of OPERATORS) {
-    const d = distance(folded, candidate);
-    if (d < bestDistance) {
-      bestDistance = d;
-      best = candidate;
-    }
-  }
-  return best !== undefined && bestDistance <= Math.max(2, Math.floor(folded.length / 4)) ? best : undefined;
+  return closestMatch(folded, OPERATORS, Math.max(2, Math.floor(folded.length / 4)));
 }
 
 /** The message for an unknown operator: what was given, a hint, and the valid names. */
