@@ -36,6 +36,7 @@ export function renderSummary(summary: RunSummary): string {
     ]),
   ];
   if (summary.deadLettered > 0) lines.push('', `dead-lettered: ${n(summary.deadLettered)} → ${summary.deadLetterFile ?? '(dead-letter store)'}`);
+  if (summary.deadLetterError) lines.push('', `the dead-letter store failed: ${summary.deadLetterError}`);
   return `${lines.join('\n')}\n`;
 }
 

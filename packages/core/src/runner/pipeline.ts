@@ -108,7 +108,7 @@ export class Pipeline {
       await deadLetters.close();
     } catch (error) {
       runLogger.error({ err: describeError(error) }, 'the dead-letter store failed: records may be lost');
-      summary.sources['(dead-letter)'] = { read: 0, skipped: 0, invalid: 0, matched: 0, notMatched: 0, durationMs: 0, error: describeError(error) };
+      summary.deadLetterError = describeError(error);
     }
     if (deadLetters.location) summary.deadLetterFile = deadLetters.location;
     summary.cancelled = signal.aborted;

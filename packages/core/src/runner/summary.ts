@@ -49,6 +49,8 @@ export interface RunSummary {
   readonly targets: Record<string, TargetSummary>;
   /** The dead-letter file, when anything was written to it. */
   deadLetterFile?: string;
+  /** Why the dead-letter store failed, if it did: records meant for it may be lost. */
+  deadLetterError?: string;
   /** True when every record was delivered and every source read to the end. */
   ok: boolean;
   /** True when the run was cancelled before it finished. */
@@ -84,6 +86,6 @@ export function finalizeSummary(summary: RunSummary): RunSummary {
   summary.notMatched = sources.reduce((n, s) => n + s.notMatched, 0);
   summary.exported = targets.reduce((n, t) => n + t.exported, 0);
   summary.deadLettered = summary.invalid + targets.reduce((n, t) => n + t.deadLettered, 0);
-  summary.ok = !summary.cancelled && summary.deadLettered === 0 && sources.every((s) => s.error === undefined);
+  summary.ok = !summary.cancelled && summary.deadLettered === 0 && summary.deadLetterError === undefined && sources.every((s) => s.error === undefined);
   return summary;
 }
