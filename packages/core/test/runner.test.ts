@@ -96,6 +96,22 @@ describe('Pipeline.run', () => {
     expect(summary.deadLetterFile).toBe(path.join(deadLetterDir, `${summary.runId}.ndjson`));
   });
 
+  it('does not open a target again at the end of the run when it never opened', async () => {
+    let opens = 0;
+    const exporter: Exporter = {
+      delivery: 'batch',
+      async open() {
+        opens++;
+        throw new Error('401 unauthorized');
+      },
+    };
+    const { pipeline } = await pipelineFor({ exporter });
+    const summary = await pipeline.run();
+    const batchesWithMatches = new Set(expectedBig.map((r) => Math.floor((r.id as number) / 10))).size;
+    expect(summary.targets.sink).toEqual({ routed: expectedBig.length, exported: 0, deadLettered: expectedBig.length });
+    expect(opens).toBe(batchesWithMatches);
+  });
+
   it('dead-letters only the records a target refuses', async () => {
     const exporter = recordingExporter('batch', { write: (batch) => ({ reject: batch.slice(0, 1) }) });
     const { pipeline, deadLetterDir } = await pipelineFor({ exporter });

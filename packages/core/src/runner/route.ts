@@ -145,8 +145,10 @@ export class Route {
   }
 
   private async finishBatches(): Promise<void> {
+    // Never opened (nothing matched) or could not open (its batches are dead-lettered already): nothing to flush.
+    if (this.session === undefined) return;
     try {
-      const session = await this.openSession();
+      const session = await this.session;
       const result = await this.retried('end', (signal) => session.end(signal));
       const rejected = result?.rejected ?? [];
       this.ctx.stats.exported -= rejected.length;
