@@ -4,12 +4,14 @@ import type { ColumnShape, TableColumn } from './table.js';
 const PAD2: readonly string[] = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0'));
 const PAD3: readonly string[] = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
 
+/** Scratch for {@link isoFields}: year, month, day, hour, minute, second, millisecond. */
+const ISO = new Int32Array(7);
+
 /**
- * `date.toISOString()` for years 1000-9999, a few times faster (it runs once
- * per timestamp written); other years and invalid dates take the built-in.
+ * Fills {@link ISO} with the UTC fields of epoch milliseconds `t`; false
+ * (nothing usable) outside years 1000-9999 or for NaN.
  */
-export function isoString(date: Date): string {
-  const t = date.getTime();
+function isoFields(t: number): boolean {
   const days = Math.floor(t / 86_400_000);
   let rest = t - days * 86_400_000;
   // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
@@ -19,17 +21,32 @@ export function isoString(date: Date): string {
   const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
   const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
   const mp = Math.floor((5 * doy + 2) / 153);
-  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
   const month = mp < 10 ? mp + 3 : mp - 9;
   const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
-  if (!(year >= 1000 && year <= 9999)) return Number.isNaN(t) ? 'invalid date' : date.toISOString();
+  if (!(year >= 1000 && year <= 9999)) return false;
   const ms = rest % 1000;
   rest = (rest - ms) / 1000;
   const second = rest % 60;
   rest = (rest - second) / 60;
   const minute = rest % 60;
-  const hour = (rest - minute) / 60;
-  return `${year}-${PAD2[month]}-${PAD2[day]}T${PAD2[hour]}:${PAD2[minute]}:${PAD2[second]}.${PAD3[ms]}Z`;
+  ISO[0] = year;
+  ISO[1] = month;
+  ISO[2] = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  ISO[3] = (rest - minute) / 60;
+  ISO[4] = minute;
+  ISO[5] = second;
+  ISO[6] = ms;
+  return true;
+}
+
+/**
+ * `date.toISOString()` for years 1000-9999, a few times faster (it runs once
+ * per timestamp written); other years and invalid dates take the built-in.
+ */
+export function isoString(date: Date): string {
+  const t = date.getTime();
+  if (!isoFields(t)) return Number.isNaN(t) ? 'invalid date' : date.toISOString();
+  return `${ISO[0]}-${PAD2[ISO[1]!]}-${PAD2[ISO[2]!]}T${PAD2[ISO[3]!]}:${PAD2[ISO[4]!]}:${PAD2[ISO[5]!]}.${PAD3[ISO[6]!]}Z`;
 }
 
 function arrayLiteral(values: readonly unknown[]): string {
@@ -80,30 +97,133 @@ export function copyField(text: string | null): string {
   return text;
 }
 
-/** The rows as COPY text lines, tab-separated, each ending in a newline. */
-export function copyText(rows: readonly { readonly values: readonly (string | null)[] }[]): string {
-  let text = '';
+/**
+ * COPY text built straight into bytes: a batch is encoded without the
+ * intermediate strings (a concatenation per field, an ISO string per
+ * timestamp) that used to cost more garbage collection than encoding.
+ * ASCII is stored a character at a time, anything else through
+ * `Buffer#write`; timestamps' digits are written in place.
+ */
+function digits2(buf: Buffer, at: number, n: number): void {
+  const tens = (n / 10) | 0;
+  buf[at] = 48 + tens;
+  buf[at + 1] = 48 + n - tens * 10;
+}
+
+class CopyTextBuilder {
+  #buf: Buffer;
+  #pos = 0;
+
+  constructor(capacity: number) {
+    this.#buf = Buffer.allocUnsafe(Math.max(256, capacity));
+  }
+
+  /** Room for `bytes` more. */
+  #reserve(bytes: number): Buffer {
+    const needed = this.#pos + bytes;
+    if (needed > this.#buf.length) {
+      const grown = Buffer.allocUnsafe(Math.max(needed, this.#buf.length * 2));
+      this.#buf.copy(grown, 0, 0, this.#pos);
+      this.#buf = grown;
+    }
+    return this.#buf;
+  }
+
+  byte(code: number): void {
+    this.#reserve(1)[this.#pos++] = code;
+  }
+
+  /** One field, escaped for COPY text; null is `\N`. */
+  text(text: string | null): void {
+    if (text === null) {
+      const buf = this.#reserve(2);
+      buf[this.#pos++] = 92;
+      buf[this.#pos++] = 78;
+      return;
+    }
+    const length = text.length;
+    // UTF-8 takes at most 3 bytes per UTF-16 unit; an escape 2 per ASCII character.
+    const buf = this.#reserve(3 * length);
+    let pos = this.#pos;
+    for (let i = 0; i < length; i++) {
+      const c = text.charCodeAt(i);
+      if (c >= 0x80) {
+        pos += buf.write(copyField(text.slice(i)), pos, 'utf8');
+        break;
+      }
+      if (c === 92 || c === 10 || c === 13 || c === 9) {
+        buf[pos++] = 92;
+        buf[pos++] = c === 92 ? 92 : c === 10 ? 110 : c === 13 ? 114 : 116;
+      } else buf[pos++] = c;
+    }
+    this.#pos = pos;
+  }
+
+  /** `toPgText(value, shape)` as one field; a timestamp's digits are written in place. */
+  value(value: unknown, shape: ColumnShape): void {
+    if (value instanceof Date && shape !== 'json') {
+      if (!this.#date(value)) this.text(isoString(value));
+    } else this.text(shape === 'plain' && typeof value === 'string' ? value : toPgText(value, shape));
+  }
+
+  /** Writes `date` as `toISOString()` does; false (nothing written) outside years 1000-9999. */
+  #date(date: Date): boolean {
+    if (!isoFields(date.getTime())) return false;
+    const buf = this.#reserve(24);
+    const p = this.#pos;
+    const year = ISO[0]!;
+    const hundreds = (year / 100) | 0;
+    digits2(buf, p, hundreds);
+    digits2(buf, p + 2, year - hundreds * 100);
+    buf[p + 4] = 45; // -
+    digits2(buf, p + 5, ISO[1]!);
+    buf[p + 7] = 45;
+    digits2(buf, p + 8, ISO[2]!);
+    buf[p + 10] = 84; // T
+    digits2(buf, p + 11, ISO[3]!);
+    buf[p + 13] = 58; // :
+    digits2(buf, p + 14, ISO[4]!);
+    buf[p + 16] = 58;
+    digits2(buf, p + 17, ISO[5]!);
+    buf[p + 19] = 46; // .
+    const ms = ISO[6]!;
+    buf[p + 20] = 48 + ((ms / 100) | 0);
+    digits2(buf, p + 21, ms % 100);
+    buf[p + 23] = 90; // Z
+    this.#pos = p + 24;
+    return true;
+  }
+
+  bytes(): Buffer {
+    return this.#buf.subarray(0, this.#pos);
+  }
+}
+
+/** The rows as COPY text lines (UTF-8), tab-separated, each ending in a newline. */
+export function copyText(rows: readonly { readonly values: readonly (string | null)[] }[]): Buffer {
+  const out = new CopyTextBuilder(rows.length * 64);
   for (const row of rows) {
     const values = row.values;
     for (let i = 0; i < values.length; i++) {
-      if (i > 0) text += '\t';
-      text += copyField(values[i]!);
+      if (i > 0) out.byte(9);
+      out.text(values[i]!);
     }
-    text += '\n';
+    out.byte(10);
   }
-  return text;
+  return out.bytes();
 }
 
-/** COPY text straight from records: `fields` pairs each record field with its column. */
-export function copyTextOf(records: readonly DataRecord[], fields: readonly (readonly [string, TableColumn])[]): string {
-  let text = '';
+/** COPY text (UTF-8) straight from records: `fields` pairs each record field with its column. */
+export function copyTextOf(records: readonly DataRecord[], fields: readonly (readonly [string, TableColumn])[]): Buffer {
+  const out = new CopyTextBuilder(records.length * 16 * fields.length);
+  const names = fields.map(([field]) => field);
+  const shapes = fields.map(([, column]) => column.shape);
   for (const record of records) {
-    for (let i = 0; i < fields.length; i++) {
-      const [field, column] = fields[i]!;
-      if (i > 0) text += '\t';
-      text += copyField(toPgText(record[field], column.shape));
+    for (let i = 0; i < names.length; i++) {
+      if (i > 0) out.byte(9);
+      out.value(record[names[i]!], shapes[i]!);
     }
-    text += '\n';
+    out.byte(10);
   }
-  return text;
+  return out.bytes();
 }

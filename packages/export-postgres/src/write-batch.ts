@@ -1,5 +1,4 @@
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { finished } from 'node:stream/promises';
 import copyStreams from 'pg-copy-streams';
 import type { DataRecord, RejectedRecord } from '@sluice/core';
 import { copyText } from './encode.js';
@@ -23,10 +22,13 @@ export interface WritePlan {
 /** PostgreSQL's Bind message carries at most 65535 parameters. */
 const MAX_PARAMS = 65_535;
 
-/** Runs one `COPY … FROM STDIN` with `text` (COPY text format lines). */
-export async function copyIn(client: PgPoolClient, plan: WritePlan, text: string): Promise<void> {
+/** Runs one `COPY … FROM STDIN` with `data` (COPY text format lines, UTF-8). */
+export async function copyIn(client: PgPoolClient, plan: WritePlan, data: Buffer): Promise<void> {
   const stream = client.query(copyStreams.from(`COPY ${plan.table} (${plan.columns.join(', ')}) FROM STDIN`));
-  await pipeline(Readable.from([Buffer.from(text, 'utf8')]), stream);
+  // Settles once the server has acknowledged the COPY (ReadyForQuery), or with its error.
+  const done = finished(stream);
+  stream.end(data);
+  await done;
 }
 
 function copyRows(client: PgPoolClient, plan: WritePlan, rows: readonly PreparedRow[]): Promise<void> {

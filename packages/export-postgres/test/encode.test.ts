@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { copyField, copyText, isoString, toPgText } from '../src/encode.js';
+import { copyField, copyText, copyTextOf, isoString, toPgText } from '../src/encode.js';
+import type { ColumnShape, TableColumn } from '../src/table.js';
 
 describe('COPY encoding', () => {
   it('formats dates exactly as toISOString does', () => {
@@ -21,9 +22,36 @@ describe('COPY encoding', () => {
     expect(copyField(null)).toBe('\\N');
     expect(copyField('plain')).toBe('plain');
     expect(copyField('a\\b\tc\nd\re')).toBe('a\\\\b\\tc\\nd\\re');
-    expect(copyText([{ values: ['1', null, 'x\ty'] }, { values: ['2', '', 'z'] }])).toBe('1\t\\N\tx\\ty\n2\t\tz\n');
+    expect(copyText([{ values: ['1', null, 'x\ty'] }, { values: ['2', '', 'é\n€😀'] }]).toString('utf8')).toBe('1\t\\N\tx\\ty\n2\t\té\\n€😀\n');
     expect(toPgText(new Date('2024-01-02T03:04:05.678Z'), 'plain')).toBe('2024-01-02T03:04:05.678Z');
     expect(toPgText(12.5, 'plain')).toBe('12.5');
     expect(toPgText('text', 'json')).toBe('"text"');
+  });
+
+  it('encodes records to the same bytes as field-by-field text would', () => {
+    const shapes: ColumnShape[] = ['plain', 'json', 'array', 'bytea'];
+    const value = fc.oneof(
+      fc.string(),
+      fc.string({ unit: 'binary' }),
+      fc.constantFrom('a\\b\tc\nd\re', 'naïve\t€', '\ud800x', 'x\udfff', ''),
+      fc.integer({ min: -80_000_000_000_000, max: 260_000_000_000_000 }).map((ms) => new Date(ms)),
+      fc.constant(new Date(NaN)),
+      fc.double(),
+      fc.bigInt(),
+      fc.boolean(),
+      fc.constantFrom(null, undefined),
+      fc.array(fc.oneof(fc.string(), fc.integer(), fc.constant(null))),
+      fc.dictionary(fc.string(), fc.string()),
+      fc.uint8Array({ maxLength: 8 }),
+    );
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...shapes), { minLength: 1, maxLength: 4 }), fc.array(fc.array(value, { minLength: 4, maxLength: 4 }), { maxLength: 20 }), (columnShapes, rows) => {
+        const fields = columnShapes.map((shape, i): [string, TableColumn] => [`f${i}`, { name: `c${i}`, type: 'text', shape }]);
+        const records = rows.map((row) => Object.fromEntries(fields.map(([field], i) => [field, row[i]])));
+        const expected = records.map((record) => `${fields.map(([field, column]) => copyField(toPgText(record[field], column.shape))).join('\t')}\n`).join('');
+        expect(copyTextOf(records, fields)).toEqual(Buffer.from(expected, 'utf8'));
+      }),
+      { numRuns: 2_000 },
+    );
   });
 });
