@@ -74,9 +74,24 @@ export class PostgresExporter implements Exporter {
   /** `[field, column]` pairs: the mapping, or every field seen in the batch. */
   #fieldsOf(records: readonly DataRecord[]): [string, string][] {
     if (this.#config.columns) return Object.entries(this.#config.columns);
+    const order: string[] = [];
     const seen = new Set<string>();
-    for (const record of records) for (const field in record) if (Object.hasOwn(record, field)) seen.add(field);
-    return [...seen].map((field) => [field, field]);
+    for (const record of records) {
+      // Records of one batch mostly share their keys in the same order: those match `order` position by position, without a set lookup.
+      let i = 0;
+      for (const field in record) {
+        if (!Object.hasOwn(record, field)) continue;
+        if (i >= 0 && order[i] === field) i++;
+        else {
+          i = -1;
+          if (!seen.has(field)) {
+            seen.add(field);
+            order.push(field);
+          }
+        }
+      }
+    }
+    return order.map((field) => [field, field]);
   }
 
   #plan(records: readonly DataRecord[], columns: Map<string, TableColumn>): { plan: WritePlan; fields: [string, TableColumn][] } {

@@ -111,6 +111,24 @@ describe('insert with COPY', () => {
     ]);
     expect((await rows('SELECT count(*)::int AS n FROM created'))[0]!.n).toBe(2);
   });
+
+  it('create_table takes every field of the batch, in the order first seen, whatever each record holds', async () => {
+    const exporter = create({ url: db.url, table: 'created_mixed', create_table: true });
+    const session = await exporter.open(makeExportRun());
+    const batch = [{ a: 1, b: 'x' }, { a: 2, b: 'y' }, { b: 'z', a: 3, c: true }, { a: 4 }, { d: 'w', a: 5 }, { a: 6, b: 'v', c: false, d: 'u' }];
+    await session.write(batch, signal);
+    await exporter.close?.();
+    const columns = await rows(`SELECT column_name AS c FROM information_schema.columns WHERE table_name = 'created_mixed' ORDER BY ordinal_position`);
+    expect(columns.map((c) => c.c)).toEqual(['a', 'b', 'c', 'd']);
+    expect(await rows('SELECT a::int, b, c, d FROM created_mixed ORDER BY a')).toEqual([
+      { a: 1, b: 'x', c: null, d: null },
+      { a: 2, b: 'y', c: null, d: null },
+      { a: 3, b: 'z', c: true, d: null },
+      { a: 4, b: null, c: null, d: null },
+      { a: 5, b: null, c: null, d: 'w' },
+      { a: 6, b: 'v', c: false, d: 'u' },
+    ]);
+  });
 });
 
 describe('upsert', () => {
