@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { ExitError, EXIT_USAGE } from './load.js';
+// Only what every command needs: `--version` and `--help` must not load @sluice/core.
+import { ExitError, EXIT_USAGE } from './exit.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 

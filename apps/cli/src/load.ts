@@ -1,19 +1,7 @@
 import path from 'node:path';
 import { formatIssues, loadConfigFile, type PipelineConfig } from '@sluice/core';
+import { ExitError, EXIT_USAGE } from './exit.js';
 import { createResolver } from './registry.js';
-
-export const EXIT_OK = 0;
-export const EXIT_FAILURES = 1;
-export const EXIT_USAGE = 2;
-
-export class ExitError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode: number,
-  ) {
-    super(message);
-  }
-}
 
 /**
  * Loads and validates a config, printing every issue with file and line.

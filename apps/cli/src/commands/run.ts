@@ -1,5 +1,6 @@
 import { describeError, Pipeline, type RunSummary } from '@sluice/core';
-import { EXIT_FAILURES, EXIT_OK, ExitError, EXIT_USAGE, loadValidConfig } from '../load.js';
+import { EXIT_FAILURES, EXIT_OK, ExitError, EXIT_USAGE } from '../exit.js';
+import { loadValidConfig } from '../load.js';
 import { createLogger } from '../logger.js';
 import { Progress } from '../progress.js';
 import { renderSummary, summaryJson } from '../summary-table.js';
