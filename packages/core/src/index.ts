@@ -1,4 +1,4 @@
-export { z } from 'zod';
+export { z } from './vendor/zod.js';
 export type * from './types.js';
 export { ConnectorError, isRetryable, retryAfterOf, describeError } from './errors.js';
 export { defineConnector, isConnectorDefinition } from './define.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from '../vendor/zod.js';
 import type { ConnectorDefinition } from '../types.js';
 import { ruleSchema } from '../rules/schema.js';
 import { settingsSchema } from './schema.js';

@@ -1,4 +1,4 @@
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from '../vendor/yaml.js';
 import { formatPath, type ConfigIssue, type PathSegment } from './issues.js';
 
 /** A parsed config file that can point back at its own lines. */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from '../vendor/zod.js';
 import { parseDuration } from '../duration.js';
 import { parseIsoTime } from './coerce.js';
 import { buildLeaf, type LeafProblem } from './leaf.js';
