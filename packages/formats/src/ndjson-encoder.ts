@@ -1,5 +1,6 @@
 import type { DataRecord, RejectedRecord } from '@sluice/core';
 import { EMPTY, jsonOrReject, utf8 } from './json-batch.js';
+import { flatJsonLines } from './json-lines.js';
 import type { EncodeResult, RecordEncoder } from './types.js';
 
 /** Newline-delimited JSON: one object per line, `\n`-terminated. */
@@ -15,6 +16,11 @@ export class NdjsonEncoder implements RecordEncoder {
 
   write(batch: readonly DataRecord[]): EncodeResult {
     const rejected: RejectedRecord[] = [];
+    const lines = flatJsonLines(batch);
+    if (lines !== undefined) {
+      this.#records += batch.length;
+      return { bytes: lines, rejected };
+    }
     let text = '';
     for (const record of batch) {
       const json = jsonOrReject(record, rejected);

@@ -1,0 +1,90 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { DataRecord } from '@sluice/core';
+import { flatJsonLines } from '../src/json-lines.js';
+import { recordToJson } from '../src/json-text.js';
+import { createEncoder } from '../src/index.js';
+
+/** The record-by-record NDJSON every batch must equal. */
+function reference(batch: readonly DataRecord[]): string {
+  return batch.map((record) => `${recordToJson(record)}\n`).join('');
+}
+
+// Characters that matter to the `},{"` boundary search, to JSON escaping and to UTF-8.
+const text = fc
+  .array(fc.constantFrom('}', ',', '{', '"', '\\', ':', '[', ']', '\n', '\u0000', 'a', 'é', '日', '😀', '\ud800', ' '), { maxLength: 6 })
+  .map((chars) => chars.join(''));
+const key = fc.oneof(text, fc.constantFrom('id', 'value', '__proto__', '', '},{'));
+const flatValue = fc.oneof(
+  text,
+  fc.constantFrom('x},{', '},{"', '"},{"', 'a},{"b":', '', 'null'),
+  fc.double(),
+  fc.constantFrom(0, -0, Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 1e21, 5e-324),
+  fc.boolean(),
+  fc.constant(null),
+  fc.constant(undefined),
+  fc.date({ noInvalidDate: false }),
+);
+const anyValue = fc.oneof(
+  { weight: 12, arbitrary: flatValue },
+  { weight: 1, arbitrary: fc.bigInt() },
+  { weight: 1, arbitrary: fc.constant(Buffer.from('hi')) },
+  { weight: 1, arbitrary: fc.constant([{ a: 'x' }, { b: 'y' }]) },
+  { weight: 1, arbitrary: fc.dictionary(text, flatValue, { maxKeys: 2 }) },
+);
+const record = (value: fc.Arbitrary<unknown>) =>
+  fc.array(fc.tuple(key, value), { maxLength: 5 }).map((entries) => Object.fromEntries(entries) as DataRecord);
+
+describe('flatJsonLines', () => {
+  it('gives the record-by-record NDJSON bytes, or nothing, for any batch of flat records', () => {
+    fc.assert(
+      fc.property(fc.array(record(flatValue), { maxLength: 8 }), (batch) => {
+        const lines = flatJsonLines(batch);
+        if (lines !== undefined) expect(lines.toString('utf8')).toBe(reference(batch));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('takes the one-stringify path for CSV-shaped records, quotes and all', () => {
+    const batch = Array.from({ length: 50 }, (_, i) => ({ id: String(i), note: i % 2 ? 'said "hello", twice' : 'é\n😀', value: (i * 1.5).toFixed(2) }));
+    expect(flatJsonLines(batch)?.toString('utf8')).toBe(reference(batch));
+  });
+
+  it('declines a batch whose text shows a boundary that is not one', () => {
+    expect(flatJsonLines([{ a: 'x},{' }, { b: 'y' }])).toBeUndefined();
+    expect(flatJsonLines([{ 'k},{': 1 }, { b: 'y' }])).toBeUndefined();
+  });
+
+  it('declines records that are empty in JSON, nested, tagged or not plain objects', () => {
+    expect(flatJsonLines([{ a: 'x' }, {}])).toBeUndefined();
+    expect(flatJsonLines([{ a: 'x' }, { gone: undefined }])).toBeUndefined();
+    expect(flatJsonLines([{ a: { b: 1 } }])).toBeUndefined();
+    expect(flatJsonLines([{ a: 1n }])).toBeUndefined();
+    expect(flatJsonLines([{ a: Buffer.from('x') }])).toBeUndefined();
+    expect(flatJsonLines([new (class { a = 1 })()])).toBeUndefined();
+    expect(flatJsonLines([['a'] as unknown as DataRecord])).toBeUndefined();
+    expect(flatJsonLines([])).toBeUndefined();
+  });
+});
+
+describe('ndjson encoder', () => {
+  it('writes the record-by-record bytes for any batches, flat or not', () => {
+    fc.assert(
+      fc.property(fc.array(fc.array(record(anyValue), { maxLength: 6 }), { maxLength: 4 }), (batches) => {
+        const encoder = createEncoder('ndjson');
+        let out = '';
+        let count = 0;
+        for (const batch of batches) {
+          const { bytes, rejected } = encoder.write(batch);
+          expect(rejected).toEqual([]);
+          out += Buffer.from(bytes).toString('utf8');
+          count += batch.length;
+        }
+        expect(out).toBe(batches.map(reference).join(''));
+        expect(encoder.records).toBe(count);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});
