@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from './vendor/commander.js';
 // Only what every command needs: `--version` and `--help` must not load @sluice/core.
 import { ExitError, EXIT_USAGE } from './exit.js';
 
