@@ -31,6 +31,69 @@ export function encodePlainBatch(records: readonly DataRecord[]): string | undef
   return JSON.stringify(records);
 }
 
+/** A batch of string-only records with one key list: the keys once, every value in one text. */
+export interface PackedBatch {
+  readonly keys: readonly string[];
+  /** The values, record after record, key after key, concatenated. */
+  readonly text: string;
+  /** Where each value ends in `text` (UTF-16 code units). */
+  readonly ends: Int32Array;
+}
+
+/**
+ * Packs a batch whose records are plain objects with the same keys in the same
+ * order and only string values: what CSV sources give. Concatenating the
+ * values costs a fraction of JSON.stringify (no escaping, no keys per record).
+ * Undefined when any record differs (the caller falls back to JSON); the key
+ * `__proto__` is never packed, so rebuilding by assignment stays exact.
+ */
+export function packStringBatch(records: readonly DataRecord[]): PackedBatch | undefined {
+  const first = records[0];
+  if (!isPlainObject(first)) return undefined;
+  const keys: string[] = [];
+  for (const key in first) keys.push(key);
+  const width = keys.length;
+  if (width === 0 || keys.includes('__proto__')) return undefined;
+  const ends = new Int32Array(records.length * width);
+  let text = '';
+  let k = 0;
+  for (let r = 0; r < records.length; r++) {
+    const record = records[r];
+    if (r > 0 && !isPlainObject(record)) return undefined;
+    let i = 0;
+    for (const key in record) {
+      const value = record[key];
+      if (key !== keys[i] || typeof value !== 'string') return undefined;
+      text += value;
+      ends[k++] = text.length;
+      i++;
+    }
+    if (i !== width) return undefined;
+  }
+  return { keys, text, ends };
+}
+
+/** The records of a {@link PackedBatch}, equal to the ones packed. */
+export function unpackStringBatch({ keys, text, ends }: PackedBatch): DataRecord[] {
+  const width = keys.length;
+  const records = new Array<DataRecord>(ends.length / width);
+  let at = 0;
+  let k = 0;
+  for (let r = 0; r < records.length; r++) {
+    const record: DataRecord = {};
+    for (let i = 0; i < width; i++) record[keys[i]!] = text.slice(at, (at = ends[k++]!));
+    records[r] = record;
+  }
+  return records;
+}
+
+/** A non-null object whose prototype is Object.prototype or null: for-in sees exactly its own keys. */
+function isPlainObject(value: unknown): value is DataRecord {
+  if (typeof value !== 'object' || value === null) return false;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return proto === Object.prototype || proto === null;
+}
+
 export function decodeLine(line: string): unknown {
   return JSON.parse(line, reviver);
 }

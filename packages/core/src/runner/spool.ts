@@ -1,10 +1,33 @@
-import { createReadStream, createWriteStream, type WriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { mkdtemp, open, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
 import type { DataRecord } from '../types.js';
-import { decodeLine, encodeLine, encodePlainBatch } from './codec.js';
+import { decodeLine, encodeLine, encodePlainBatch, packStringBatch, unpackStringBatch } from './codec.js';
+
+/**
+ * The spool file is a run of frames, one per appended batch: a kind byte,
+ * the payload's byte length (uint32 LE), the payload.
+ */
+const enum Frame {
+  /** String-only records with one key list: meta JSON length (uint32 LE), meta JSON, value ends (int32 LE each), values text. */
+  Packed = 0x50, // P
+  /** One JSON array of plain records (strings, finite numbers, booleans, null). */
+  PlainJson = 0x4a, // J
+  /** JSON lines of records with tagged values (Date, bigint, bytes, non-finite numbers). */
+  TaggedLines = 0x54, // T
+}
+
+const FRAME_HEADER = 5;
+/** Lone surrogates do not survive UTF-8: such a text is spooled as UTF-16. */
+const SURROGATE = /[\ud800-\udfff]/;
+
+interface PackedMeta {
+  readonly keys: readonly string[];
+  /** How many values (int32 ends) follow the meta JSON. */
+  readonly values: number;
+  readonly encoding: 'utf8' | 'utf16le';
+}
 
 /**
  * A session-delivery route's copy of every record it handed the exporter,
@@ -20,7 +43,7 @@ export class Spool {
   constructor(private readonly parent: string = os.tmpdir()) {}
 
   private get file(): string {
-    return path.join(this.directory!, 'records.ndjson');
+    return path.join(this.directory!, 'records.spool');
   }
 
   async append(records: readonly DataRecord[]): Promise<void> {
@@ -31,34 +54,41 @@ export class Spool {
       this.stream = createWriteStream(this.file, { highWaterMark: 1 << 20 });
       this.stream.on('error', (error) => (this.failure = error));
     }
-    // A line is either one batch of plain records as a JSON array, or one tagged record.
-    let text = encodePlainBatch(records);
-    if (text !== undefined) text += '\n';
-    else {
-      text = '';
-      for (const record of records) text += `${encodeLine(record)}\n`;
-    }
+    const parts = encodeFrame(records);
+    const stream = this.stream;
     this.count += records.length;
-    if (!this.stream.write(text)) await new Promise<void>((resolve) => this.stream!.once('drain', resolve));
+    stream.cork();
+    let room = true;
+    for (const part of parts) room = stream.write(part);
+    stream.uncork();
+    if (!room) await new Promise<void>((resolve) => stream.once('drain', resolve));
   }
 
   /** Reads the records back in batches, in the order they were appended. */
   async *replay(batchSize: number): AsyncGenerator<DataRecord[]> {
     if (!this.stream) return;
     await this.flush();
-    const lines = createInterface({ input: createReadStream(this.file), crlfDelay: Infinity });
-    let batch: DataRecord[] = [];
-    for await (const line of lines) {
-      if (line === '') continue;
-      if (line.charCodeAt(0) === 0x5b /* [ */) {
-        for (const record of JSON.parse(line) as DataRecord[]) batch.push(record);
-      } else batch.push(decodeLine(line) as DataRecord);
-      if (batch.length >= batchSize) {
-        yield batch;
-        batch = [];
+    const handle = await open(this.file, 'r');
+    try {
+      let batch: DataRecord[] = [];
+      const header = Buffer.alloc(FRAME_HEADER);
+      for (let position = 0; ; ) {
+        if ((await readFully(handle, header, position)) < FRAME_HEADER) break;
+        const payload = Buffer.allocUnsafe(header.readUInt32LE(1));
+        if ((await readFully(handle, payload, position + FRAME_HEADER)) < payload.length) throw new Error('the spool file ends inside a frame');
+        position += FRAME_HEADER + payload.length;
+        for (const record of decodeFrame(header[0]!, payload)) {
+          batch.push(record);
+          if (batch.length >= batchSize) {
+            yield batch;
+            batch = [];
+          }
+        }
       }
+      if (batch.length > 0) yield batch;
+    } finally {
+      await handle.close();
     }
-    if (batch.length > 0) yield batch;
   }
 
   private async flush(): Promise<void> {
@@ -75,4 +105,69 @@ export class Spool {
     this.directory = undefined;
     this.count = 0;
   }
+}
+
+/** The bytes of one batch's frame, in order. */
+function encodeFrame(records: readonly DataRecord[]): Buffer[] {
+  const packed = packStringBatch(records);
+  if (packed !== undefined) {
+    const encoding = SURROGATE.test(packed.text) ? 'utf16le' : 'utf8';
+    const meta = Buffer.from(JSON.stringify({ keys: packed.keys, values: packed.ends.length, encoding } satisfies PackedMeta), 'utf8');
+    const ends = Buffer.from(packed.ends.buffer, packed.ends.byteOffset, packed.ends.byteLength);
+    const text = Buffer.from(packed.text, encoding);
+    const head = frameHeader(Frame.Packed, 4 + meta.length + ends.length + text.length, 4);
+    head.writeUInt32LE(meta.length, FRAME_HEADER);
+    return [head, meta, ends, text];
+  }
+  const plain = encodePlainBatch(records);
+  if (plain !== undefined) {
+    const json = Buffer.from(plain, 'utf8');
+    return [frameHeader(Frame.PlainJson, json.length), json];
+  }
+  let lines = '';
+  for (const record of records) lines += `${encodeLine(record)}\n`;
+  const text = Buffer.from(lines, 'utf8');
+  return [frameHeader(Frame.TaggedLines, text.length), text];
+}
+
+function frameHeader(kind: Frame, payloadLength: number, extra = 0): Buffer {
+  const head = Buffer.allocUnsafe(FRAME_HEADER + extra);
+  head[0] = kind;
+  head.writeUInt32LE(payloadLength, 1);
+  return head;
+}
+
+function decodeFrame(kind: number, payload: Buffer): DataRecord[] {
+  switch (kind) {
+    case Frame.Packed: {
+      const metaEnd = 4 + payload.readUInt32LE(0);
+      const meta = JSON.parse(payload.toString('utf8', 4, metaEnd)) as PackedMeta;
+      // Copied out: the payload's offset need not be a multiple of 4.
+      const ends = new Int32Array(meta.values);
+      const textStart = metaEnd + ends.byteLength;
+      payload.copy(Buffer.from(ends.buffer), 0, metaEnd, textStart);
+      return unpackStringBatch({ keys: meta.keys, text: payload.toString(meta.encoding, textStart), ends });
+    }
+    case Frame.PlainJson:
+      return JSON.parse(payload.toString('utf8')) as DataRecord[];
+    case Frame.TaggedLines:
+      return payload
+        .toString('utf8')
+        .split('\n')
+        .filter((line) => line !== '')
+        .map((line) => decodeLine(line) as DataRecord);
+    default:
+      throw new Error(`the spool file has an unknown frame kind ${kind}`);
+  }
+}
+
+/** Reads until `buffer` is full or the file ends; the number of bytes read. */
+async function readFully(handle: Awaited<ReturnType<typeof open>>, buffer: Buffer, position: number): Promise<number> {
+  let filled = 0;
+  while (filled < buffer.length) {
+    const { bytesRead } = await handle.read(buffer, filled, buffer.length - filled, position + filled);
+    if (bytesRead === 0) break;
+    filled += bytesRead;
+  }
+  return filled;
 }
