@@ -85,7 +85,7 @@ export class CopyTextDecoder {
     this.#template = { ...row };
   }
 
-  /** Decodes the complete rows in `chunk` (after what the previous chunk left over) and appends them to `out`. */
+  /** Decodes the complete rows in `chunk` (after what the previous chunk left over) and appends them to `out`; `chunk` is not kept. */
   write(chunk: Buffer, out: DataRecord[]): void {
     let buf = chunk;
     if (this.#rest) {
@@ -93,7 +93,8 @@ export class CopyTextDecoder {
       this.#rest = undefined;
     }
     const last = buf.lastIndexOf(NEWLINE);
-    if (last + 1 < buf.length) this.#rest = buf.subarray(last + 1);
+    // A copy: the caller may reuse `chunk`'s memory.
+    if (last + 1 < buf.length) this.#rest = Buffer.from(buf.subarray(last + 1));
     if (last >= 0) this.#rows(buf.toString('utf8', 0, last + 1), out);
   }
 

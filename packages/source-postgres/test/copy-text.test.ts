@@ -38,6 +38,20 @@ describe('CopyTextDecoder', () => {
     }
   });
 
+  it('keeps nothing of a chunk after write: the caller may reuse its memory', () => {
+    const decoder = new CopyTextDecoder(columns);
+    const out: DataRecord[] = [];
+    const chunk = Buffer.from('x\t1\ty\nrest');
+    decoder.write(chunk, out);
+    chunk.fill(0x7a);
+    decoder.write(Buffer.from('\t2\tz\n'), out);
+    decoder.end();
+    expect(out).toStrictEqual([
+      { a: 'x', b: 1, c: 'y' },
+      { a: 'rest', b: 2, c: 'z' },
+    ]);
+  });
+
   it('round-trips any strings (property)', () => {
     fc.assert(
       fc.property(fc.array(fc.tuple(fc.option(fc.string({ unit: 'binary' })), fc.option(fc.string())), { maxLength: 20 }), (rows) => {

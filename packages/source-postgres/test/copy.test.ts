@@ -184,6 +184,17 @@ describe('errors and cancellation', () => {
     await again.close?.();
   });
 
+  it('reads through notices the server sends between rows', async () => {
+    await pool.query(`CREATE OR REPLACE FUNCTION noisy(i int) RETURNS int LANGUAGE plpgsql AS $$ BEGIN RAISE NOTICE 'row %', i; RETURN i; END $$`);
+    const source = create({ url: db.url, query: 'SELECT noisy(g) AS g, repeat(\'n\', g % 300) AS pad FROM generate_series(1, 20000) g', read_mode: 'copy', pool: { max: 1 } });
+    const rows = await readAll(source, 1000);
+    expect(rows).toHaveLength(20000);
+    expect(rows[19999]).toEqual({ g: 20000, pad: 'n'.repeat(20000 % 300) });
+    // The connection went back to the pool in a usable state.
+    expect(await readAll(source)).toHaveLength(20000);
+    await source.close?.();
+  });
+
   it('stops promptly when aborted mid-COPY and ends the server-side COPY', async () => {
     const appName = `sluice-abort-${Math.random().toString(36).slice(2, 8)}`;
     const source = create({
