@@ -76,7 +76,8 @@ export class PostgresExporter implements Exporter {
     if (this.#config.columns) return Object.entries(this.#config.columns);
     const order: string[] = [];
     const seen = new Set<string>();
-    for (const record of records) {
+    for (let r = 0; r < records.length; r++) {
+      const record = records[r]!;
       // Records of one batch mostly share their keys in the same order: those match `order` position by position, without a set lookup.
       let i = 0;
       for (const field in record) {
