@@ -62,6 +62,15 @@ export class FastTokenizer implements Tokenizer {
     return this.buf.length;
   }
 
+  /**
+   * Moves the line count to `line`: the caller read the lines in between
+   * itself. Only between records (nothing pending).
+   */
+  skipTo(line: number): void {
+    if (this.buf.length > 0) throw new Error('skipTo inside a record');
+    this.line = line;
+  }
+
   write(chunk: string): void {
     this.buf = this.buf.length === 0 ? chunk : this.buf + chunk;
     this.run(false);

@@ -6,7 +6,8 @@ import { Worker } from 'node:worker_threads';
 import { ConnectorError, type DataRecord, type ReadContext } from '@sluice/core';
 import type { BatchCollector } from './batches.js';
 import { FastTokenizer } from './fast-tokenizer.js';
-import type { PackedRecords, RangeJob, RangeMessage, WorkerInit } from './parallel-protocol.js';
+import type { RangeJob, RangeMessage, WorkerInit } from './parallel-protocol.js';
+import { unpackRecords } from './packer.js';
 import { CsvRowError } from './row-errors.js';
 import { RowHandler } from './rows.js';
 import type { CsvSourceConfig } from './types.js';
@@ -246,7 +247,7 @@ export async function* readParallel(options: Options): AsyncGenerator<DataRecord
       parallelStats.ranges++;
       batches.skipped += result.skipped;
       // Unpacked only now: waiting ranges stay compact text.
-      const records = Array.isArray(result.records) ? result.records : unpack(result.records);
+      const records = Array.isArray(result.records) ? result.records : unpackRecords(result.records);
       for (const record of records) batches.add(record);
       for (const batch of batches.take(false)) yield batch;
       base += result.breaks;
@@ -255,30 +256,6 @@ export async function* readParallel(options: Options): AsyncGenerator<DataRecord
     stopped = true;
     for (const worker of workers) void worker.terminate();
   }
-}
-
-type Builder = (text: string, ends: Int32Array, count: number) => DataRecord[];
-const builders = new Map<string, Builder>();
-
-/**
- * Records from packed values, through an object literal compiled once per
- * key list: every record gets one hidden class, as a parsed one would.
- * The keys never include `__proto__` (the worker sends those as objects).
- */
-function unpack(packed: PackedRecords): DataRecord[] {
-  const id = JSON.stringify(packed.keys);
-  let build = builders.get(id);
-  if (build === undefined) {
-    const fields = packed.keys.map((key) => `${JSON.stringify(key)}: text.slice(at, (at = ends[k++]))`).join(', ');
-    build = new Function(
-      'text',
-      'ends',
-      'count',
-      `const out = new Array(count); let at = 0; let k = 0; for (let r = 0; r < count; r++) out[r] = { ${fields} }; return out;`,
-    ) as Builder;
-    builders.set(id, build);
-  }
-  return build(packed.text, packed.ends, packed.count);
 }
 
 function handlerOptions(options: Options): ConstructorParameters<typeof RowHandler>[0] {

@@ -74,6 +74,37 @@ describe('parallel read (worker threads) vs one thread', () => {
     }
   }
 
+  it('rules of every kind, decided on bytes or not: same records, rejects and counts as one thread', async () => {
+    tuning.rangeBytes = 1000;
+    tuning.readBytes = 256;
+    const runStartedAt = new Date();
+    const config = {
+      name: 'mixed',
+      conditions: [
+        {
+          any: [
+            { all: [{ field: 'value', type: 'between', value: [100, 900] }, { not: { field: 'status', type: 'equals', value: 'idle' } }] },
+            { field: 'note', type: 'contains', value: 'b' },
+            { field: 'note', type: 'in', value: ['Zürich 😀', 'x'] },
+            { field: 'id', type: 'matches', value: '7$' },
+          ],
+        },
+      ],
+      export_target: 'out',
+    } as unknown as RuleConfig;
+    const mixed = () => compilePushdown([compileRule(normalizeRule(config, { runStartedAt, allDatasources: ['readings'] }))], runStartedAt);
+    const file = await tmp.write('mixed.csv', csvText(4000, '\n', false, 11));
+    Object.assign(parallelStats, { ranges: 0, fallbacks: 0 });
+    const one = await readAll(makeSource({ path: file, parallelism: 1 }, tmp.dir), { rules: mixed() });
+    const many = await readAll(makeSource({ path: file, parallelism: 2 }, tmp.dir), { rules: mixed() });
+    expect(one.records.length).toBeGreaterThan(500);
+    expect(one.ctx.skippedCount).toBeGreaterThan(500);
+    expect(many.records).toEqual(one.records);
+    expect(many.ctx.rejected).toEqual(one.ctx.rejected);
+    expect(many.ctx.skippedCount).toBe(one.ctx.skippedCount);
+    expect(parallelStats.ranges).toBeGreaterThan(20);
+  });
+
   it('declared types travel as values (structured clone) and bad values are rejected with the right line', async () => {
     tuning.rangeBytes = 1500;
     Object.assign(parallelStats, { ranges: 0, fallbacks: 0 });

@@ -1,0 +1,122 @@
+import { isAscii } from 'node:buffer';
+import type { DataRecord } from '@sluice/core';
+import type { ByteLineScanner } from './byte-lines.js';
+import type { PackedRecords } from './parallel-protocol.js';
+
+/**
+ * Collects a range's records as UTF-8 bytes and value spans, to be sent to
+ * the main thread without copying (the buffers are transferred) and turned
+ * into records there by {@link unpackRecords}. A plain line is copied whole,
+ * once; its values are spans into it.
+ */
+export class BytePacker {
+  private bytes: Buffer;
+  private length = 0;
+  private spans: Int32Array;
+  private used = 0;
+  private rows = 0;
+
+  constructor(
+    private readonly keys: readonly string[],
+    initialBytes: number,
+  ) {
+    this.bytes = Buffer.allocUnsafeSlow(Math.max(1024, initialBytes));
+    this.spans = new Int32Array(Math.max(64, keys.length * 1024));
+  }
+
+  /** The plain line `buf[pos, scan.contentEnd)` whose fields `scan` holds. */
+  line(buf: Buffer, pos: number, scan: ByteLineScanner): void {
+    const size = scan.contentEnd - pos;
+    const count = scan.count;
+    this.reserve(size, count);
+    const base = this.length - pos;
+    buf.copy(this.bytes, this.length, pos, scan.contentEnd);
+    this.length += size;
+    const spans = this.spans;
+    let at = this.used;
+    const { starts, ends, escaped } = scan;
+    for (let k = 0; k < count; k++) {
+      const start = starts[k]! + base;
+      spans[at++] = escaped[k] === 1 ? ~start : start;
+      spans[at++] = ends[k]! + base;
+    }
+    this.used = at;
+    this.rows++;
+  }
+
+  /** Records given as values (from the tokenizer), `keys.length` per record. */
+  values(values: readonly string[]): void {
+    for (let i = 0; i < values.length; i++) {
+      const value = values[i]!;
+      this.reserve(value.length * 3, 1);
+      const written = this.bytes.write(value, this.length, 'utf8');
+      this.spans[this.used++] = this.length;
+      this.spans[this.used++] = this.length + written;
+      this.length += written;
+    }
+    this.rows += values.length / this.keys.length;
+  }
+
+  /** What was collected; the packer starts empty again. */
+  take(): PackedRecords {
+    const packed: PackedRecords = {
+      keys: this.keys,
+      count: this.rows,
+      bytes: new Uint8Array(this.bytes.buffer, this.bytes.byteOffset, this.length),
+      spans: this.spans.subarray(0, this.used),
+    };
+    this.bytes = Buffer.allocUnsafeSlow(this.bytes.length);
+    this.spans = new Int32Array(this.spans.length);
+    this.length = 0;
+    this.used = 0;
+    this.rows = 0;
+    return packed;
+  }
+
+  private reserve(bytes: number, values: number): void {
+    if (this.length + bytes > this.bytes.length) {
+      const grown = Buffer.allocUnsafeSlow(Math.max(this.bytes.length * 2, this.length + bytes));
+      this.bytes.copy(grown, 0, 0, this.length);
+      this.bytes = grown;
+    }
+    if (this.used + 2 * values > this.spans.length) {
+      const grown = new Int32Array(Math.max(this.spans.length * 2, this.used + 2 * values));
+      grown.set(this.spans.subarray(0, this.used));
+      this.spans = grown;
+    }
+  }
+}
+
+type Builder = (value: (k: number) => string, count: number) => DataRecord[];
+const builders = new Map<string, Builder>();
+
+/**
+ * Records from packed bytes, through an object literal compiled once per
+ * key list: every record gets one hidden class, as a parsed one would.
+ * ASCII bytes (the common case) become one string that values are sliced
+ * from; otherwise each value is decoded on its own (the bytes of a value
+ * start and end at ASCII delimiters or quotes, so it decodes exactly as it
+ * would inside the whole text). The keys never include `__proto__`.
+ */
+export function unpackRecords(packed: PackedRecords): DataRecord[] {
+  const id = JSON.stringify(packed.keys);
+  let build = builders.get(id);
+  if (build === undefined) {
+    const fields = packed.keys.map((key) => `${JSON.stringify(key)}: value(k++)`).join(', ');
+    build = new Function('value', 'count', `const out = new Array(count); let k = 0; for (let r = 0; r < count; r++) out[r] = { ${fields} }; return out;`) as Builder;
+    builders.set(id, build);
+  }
+  const bytes = Buffer.from(packed.bytes.buffer, packed.bytes.byteOffset, packed.bytes.length);
+  const spans = packed.spans;
+  if (isAscii(bytes)) {
+    const text = bytes.toString('latin1');
+    return build((k) => {
+      const start = spans[2 * k]!;
+      return start >= 0 ? text.slice(start, spans[2 * k + 1]) : text.slice(~start, spans[2 * k + 1]).replaceAll('""', '"');
+    }, packed.count);
+  }
+  return build((k) => {
+    const start = spans[2 * k]!;
+    return start >= 0 ? bytes.toString('utf8', start, spans[2 * k + 1]) : bytes.toString('utf8', ~start, spans[2 * k + 1]).replaceAll('""', '"');
+  }, packed.count);
+}
