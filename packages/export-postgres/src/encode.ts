@@ -97,25 +97,40 @@ export function copyField(text: string | null): string {
   return text;
 }
 
-/**
- * COPY text built straight into bytes: a batch is encoded without the
- * intermediate strings (a concatenation per field, an ISO string per
- * timestamp) that used to cost more garbage collection than encoding.
- * ASCII is stored a character at a time, anything else through
- * `Buffer#write`; timestamps' digits are written in place.
- */
 function digits2(buf: Buffer, at: number, n: number): void {
   const tens = (n / 10) | 0;
   buf[at] = 48 + tens;
   buf[at + 1] = 48 + n - tens * 10;
 }
 
-class CopyTextBuilder {
-  #buf: Buffer;
-  #pos = 0;
+/** Where a {@link CopyTextBuilder} sends a full chunk; the chunk is never touched again. */
+export type ChunkSink = (chunk: Buffer) => void;
 
-  constructor(capacity: number) {
-    this.#buf = Buffer.allocUnsafe(Math.max(256, capacity));
+/** Bytes of COPY data per CopyData message when streaming. */
+const CHUNK_BYTES = 64 * 1024;
+/** A CopyData message header: 'd' and a 4-byte length. */
+const HEADER = 5;
+
+/**
+ * COPY text built straight into bytes: a batch is encoded without the
+ * intermediate strings (a concatenation per field, an ISO string per
+ * timestamp) that used to cost more garbage collection than encoding.
+ * ASCII is stored a character at a time, anything else through
+ * `Buffer#write`; timestamps' digits are written in place.
+ *
+ * With a `sink`, the bytes are cut at row boundaries into CopyData
+ * protocol messages of about 64 KiB, each handed over as soon as it is
+ * full, so the server parses one while the next is encoded.
+ */
+export class CopyTextBuilder {
+  readonly #sink: ChunkSink | undefined;
+  #buf: Buffer;
+  #pos: number;
+
+  constructor(capacity: number, sink?: ChunkSink) {
+    this.#sink = sink;
+    this.#buf = Buffer.allocUnsafe(sink ? CHUNK_BYTES + 1024 : Math.max(256, capacity));
+    this.#pos = sink ? HEADER : 0;
   }
 
   /** Room for `bytes` more. */
@@ -194,28 +209,44 @@ class CopyTextBuilder {
     return true;
   }
 
-  bytes(): Buffer {
-    return this.#buf.subarray(0, this.#pos);
+  /** Ends a row; with a sink, hands over the chunk once it is full. */
+  endRow(): void {
+    this.#reserve(1)[this.#pos++] = 10;
+    if (this.#sink && this.#pos >= CHUNK_BYTES) this.#flush();
+  }
+
+  #flush(): void {
+    if (this.#pos === HEADER) return;
+    const chunk = this.#buf;
+    chunk[0] = 0x64; // CopyData
+    chunk.writeUInt32BE(this.#pos - 1, 1);
+    this.#sink!(chunk.subarray(0, this.#pos));
+    this.#buf = Buffer.allocUnsafe(CHUNK_BYTES + 1024);
+    this.#pos = HEADER;
+  }
+
+  /** Without a sink: everything written. With one: hands over the last chunk and returns an empty buffer. */
+  end(): Buffer {
+    if (!this.#sink) return this.#buf.subarray(0, this.#pos);
+    this.#flush();
+    return Buffer.alloc(0);
   }
 }
 
-/** The rows as COPY text lines (UTF-8), tab-separated, each ending in a newline. */
-export function copyText(rows: readonly { readonly values: readonly (string | null)[] }[]): Buffer {
-  const out = new CopyTextBuilder(rows.length * 64);
-  for (const row of rows) {
-    const values = row.values;
+/** Writes the rows as COPY text lines, tab-separated. */
+export function encodeRows(out: CopyTextBuilder, rows: readonly { readonly values: readonly (string | null)[] }[]): void {
+  for (let r = 0; r < rows.length; r++) {
+    const values = rows[r]!.values;
     for (let i = 0; i < values.length; i++) {
       if (i > 0) out.byte(9);
       out.text(values[i]!);
     }
-    out.byte(10);
+    out.endRow();
   }
-  return out.bytes();
 }
 
-/** COPY text (UTF-8) straight from records: `fields` pairs each record field with its column. */
-export function copyTextOf(records: readonly DataRecord[], fields: readonly (readonly [string, TableColumn])[]): Buffer {
-  const out = new CopyTextBuilder(records.length * 16 * fields.length);
+/** Writes COPY text straight from records: `fields` pairs each record field with its column. */
+export function encodeRecords(out: CopyTextBuilder, records: readonly DataRecord[], fields: readonly (readonly [string, TableColumn])[]): void {
   const names = fields.map(([field]) => field);
   const shapes = fields.map(([, column]) => column.shape);
   // Indexed loops: this runs once per batch, too few times for the optimiser to remove an iterator per record.
@@ -225,7 +256,20 @@ export function copyTextOf(records: readonly DataRecord[], fields: readonly (rea
       if (i > 0) out.byte(9);
       out.value(record[names[i]!], shapes[i]!);
     }
-    out.byte(10);
+    out.endRow();
   }
-  return out.bytes();
+}
+
+/** The rows as COPY text lines (UTF-8), tab-separated, each ending in a newline. */
+export function copyText(rows: readonly { readonly values: readonly (string | null)[] }[]): Buffer {
+  const out = new CopyTextBuilder(rows.length * 64);
+  encodeRows(out, rows);
+  return out.end();
+}
+
+/** COPY text (UTF-8) straight from records. */
+export function copyTextOf(records: readonly DataRecord[], fields: readonly (readonly [string, TableColumn])[]): Buffer {
+  const out = new CopyTextBuilder(records.length * 16 * fields.length);
+  encodeRecords(out, records, fields);
+  return out.end();
 }

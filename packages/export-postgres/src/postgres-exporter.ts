@@ -1,7 +1,7 @@
 import { ConnectorError } from '@sluice/core';
 import type { ConnectorDeps, DataRecord, ExportRun, ExportSession, Exporter, WriteResult } from '@sluice/core';
 import { createPool, sqlstate, toConnectorError, watchClient, type PgPool, type PgPoolClient } from '@sluice/pg-common';
-import { copyTextOf, toPgText } from './encode.js';
+import { encodeRecords, toPgText } from './encode.js';
 import type { ExporterConfig } from './schema.js';
 import { createTableSql, inferColumnType, loadColumns, parseTableName, quoteIdent, type TableColumn, type TableName } from './table.js';
 import { copyIn, fitsOneStatement, insertRows, writeIsolated, writeWhole, type PreparedRow, type WritePlan } from './write-batch.js';
@@ -162,7 +162,7 @@ export class PostgresExporter implements Exporter {
       let rows: PreparedRow[] | undefined;
       if (plan.onConflict === undefined) {
         // Most batches are all good: one COPY encoded straight from the records.
-        failure = await writeWhole(() => copyIn(client, plan, copyTextOf(batch, fields)));
+        failure = await writeWhole(() => copyIn(client, plan, (out) => encodeRecords(out, batch, fields)));
         if (failure === undefined) return {};
       } else {
         const prepared = (rows = this.#prepare(batch, fields));

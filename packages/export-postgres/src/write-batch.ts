@@ -1,7 +1,6 @@
-import { finished } from 'node:stream/promises';
-import copyStreams from 'pg-copy-streams';
 import type { DataRecord, RejectedRecord } from '@sluice/core';
-import { copyText } from './encode.js';
+import { CopyIn } from './copy-in.js';
+import { encodeRows, type CopyTextBuilder } from './encode.js';
 import { isRowLevel, type PgPoolClient } from '@sluice/pg-common';
 
 /** One record prepared for writing: its column texts in `columns` order. */
@@ -22,17 +21,15 @@ export interface WritePlan {
 /** PostgreSQL's Bind message carries at most 65535 parameters. */
 const MAX_PARAMS = 65_535;
 
-/** Runs one `COPY … FROM STDIN` with `data` (COPY text format lines, UTF-8). */
-export async function copyIn(client: PgPoolClient, plan: WritePlan, data: Buffer): Promise<void> {
-  const stream = client.query(copyStreams.from(`COPY ${plan.table} (${plan.columns.join(', ')}) FROM STDIN`));
-  // Settles once the server has acknowledged the COPY (ReadyForQuery), or with its error.
-  const done = finished(stream);
-  stream.end(data);
-  await done;
+/** Runs one `COPY … FROM STDIN` whose data `encode` writes, streamed to the server as it is encoded. */
+export function copyIn(client: PgPoolClient, plan: WritePlan, encode: (out: CopyTextBuilder) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    client.query(new CopyIn(`COPY ${plan.table} (${plan.columns.join(', ')}) FROM STDIN`, encode, resolve, reject));
+  });
 }
 
 function copyRows(client: PgPoolClient, plan: WritePlan, rows: readonly PreparedRow[]): Promise<void> {
-  return copyIn(client, plan, copyText(rows));
+  return copyIn(client, plan, (out) => encodeRows(out, rows));
 }
 
 /** INSERT … ON CONFLICT, in as many statements as the parameter limit needs. */

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { copyField, copyText, copyTextOf, isoString, toPgText } from '../src/encode.js';
+import { copyField, copyText, copyTextOf, CopyTextBuilder, encodeRecords, isoString, toPgText } from '../src/encode.js';
 import type { ColumnShape, TableColumn } from '../src/table.js';
 
 describe('COPY encoding', () => {
@@ -53,5 +53,27 @@ describe('COPY encoding', () => {
       }),
       { numRuns: 2_000 },
     );
+  });
+
+  it('streams as CopyData messages cut at row boundaries, the same bytes in order', () => {
+    const fields: [string, TableColumn][] = [
+      ['id', { name: 'id', type: 'int', shape: 'plain' }],
+      ['note', { name: 'note', type: 'text', shape: 'plain' }],
+      ['at', { name: 'at', type: 'timestamptz', shape: 'plain' }],
+    ];
+    const records = Array.from({ length: 5000 }, (_, i) => ({ id: i, note: `n\t${'é'.repeat(i % 40)}`, at: new Date(i * 1e9) }));
+    const chunks: Buffer[] = [];
+    const out = new CopyTextBuilder(0, (chunk) => chunks.push(Buffer.from(chunk)));
+    encodeRecords(out, records, fields);
+    expect(out.end()).toHaveLength(0);
+    expect(chunks.length).toBeGreaterThan(2);
+    const payloads = chunks.map((chunk) => {
+      expect(chunk[0]).toBe(0x64);
+      expect(chunk.readUInt32BE(1)).toBe(chunk.length - 1);
+      expect(chunk.length).toBeLessThan(64 * 1024 + 1024);
+      expect(chunk[chunk.length - 1]).toBe(10);
+      return chunk.subarray(5);
+    });
+    expect(Buffer.concat(payloads).equals(copyTextOf(records, fields))).toBe(true);
   });
 });

@@ -82,6 +82,34 @@ describe('insert with COPY', () => {
     expect(good.map((r) => r.id)).toEqual(batch.filter((_, i) => ![9, 20, 30, 35].includes(i)).map((r) => r.id).sort((a, b) => (a as number) - (b as number)));
   });
 
+  it('a batch of many CopyData chunks with a bad row near its end: every other row lands', async () => {
+    await pool.query('CREATE TABLE chunked (id int PRIMARY KEY, label text NOT NULL)');
+    const exporter = create({ url: db.url, table: 'chunked' });
+    const session = await exporter.open(makeExportRun());
+    const batch: DataRecord[] = Array.from({ length: 20_000 }, (_, i) => ({ id: i, label: `${i} ${'x'.repeat(i % 50)}` }));
+    batch[18_500] = { id: 18_500, label: null };
+    const result = await session.write(batch, signal);
+    await exporter.close?.();
+    expect(result.rejected?.map((r) => r.record)).toEqual([{ id: 18_500, label: null }]);
+    expect(await rows('SELECT count(*)::int AS n, sum(id)::bigint AS s FROM chunked')).toEqual([{ n: 19_999, s: String((19_999 * 20_000) / 2 - 18_500) }]);
+  });
+
+  it('a record that cannot be encoded fails its batch with nothing written, and the connection carries on', async () => {
+    await pool.query('CREATE TABLE unencodable (id int, doc jsonb)');
+    const exporter = create({ url: db.url, table: 'unencodable', pool: { max: 1 } });
+    const session = await exporter.open(makeExportRun());
+    // Far more than one CopyData chunk is sent before the bad record is reached.
+    const batch: DataRecord[] = Array.from({ length: 5000 }, (_, i) => ({ id: i, doc: { pad: 'p'.repeat(100) } }));
+    batch.push({ id: 5000, doc: { n: 1n } });
+    const error = (await session.write(batch, signal).catch((e: unknown) => e)) as ConnectorError;
+    expect(error).toBeInstanceOf(ConnectorError);
+    expect(error.message).toMatch(/BigInt/);
+    expect(await rows('SELECT count(*)::int AS n FROM unencodable')).toEqual([{ n: 0 }]);
+    expect(await session.write([{ id: 1, doc: { ok: true } }], signal)).toEqual({});
+    await exporter.close?.();
+    expect(await rows('SELECT id, doc FROM unencodable')).toEqual([{ id: 1, doc: { ok: true } }]);
+  });
+
   it('fails clearly when the table does not exist', async () => {
     const exporter = create({ url: db.url, table: 'nope' });
     const session = await exporter.open(makeExportRun());
