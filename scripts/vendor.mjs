@@ -10,7 +10,8 @@ import path from 'node:path';
 import { build } from 'esbuild';
 
 const vendor = path.resolve('src/vendor');
-const names = readdirSync(vendor).filter((file) => file.endsWith('.ts') && !file.endsWith('.d.ts'));
+// `<name>.ts` becomes an ES module `<name>.js`; `<name>.cts` (a dependency some code requires synchronously) CommonJS `<name>.cjs`.
+const names = readdirSync(vendor).filter((file) => /(?<!\.d)\.c?ts$/.test(file));
 
 // CommonJS dependencies (yaml, commander) require Node built-ins; an ES module has no `require` of its own.
 const requireShim = "import { createRequire as __vendorCreateRequire } from 'node:module';\nconst require = __vendorCreateRequire(import.meta.url);";
@@ -19,14 +20,14 @@ await Promise.all(
   names.map((file) =>
     build({
       entryPoints: [path.join(vendor, file)],
-      outfile: path.resolve('dist/vendor', file.replace(/\.ts$/, '.js')),
+      outfile: path.resolve('dist/vendor', file.replace(/\.ts$/, '.js').replace(/\.cts$/, '.cjs')),
       bundle: true,
-      format: 'esm',
+      format: file.endsWith('.cts') ? 'cjs' : 'esm',
       platform: 'node',
       target: 'node20',
       sourcemap: true,
       legalComments: 'eof',
-      banner: { js: requireShim },
+      ...(file.endsWith('.cts') ? {} : { banner: { js: requireShim } }),
       logLevel: 'warning',
     }),
   ),

@@ -83,7 +83,7 @@ export async function createLogger(level: string, pretty = process.stderr.isTTY 
   // pino and pino-pretty are CommonJS: required synchronously when the first line is written.
   const require = createRequire(import.meta.url);
   const make = (): PinoLogger => {
-    const { pino } = require('pino') as typeof import('pino');
+    const { pino } = require('./vendor/pino.cjs') as typeof import('pino');
     if (pretty) {
       const prettyStream = require('pino-pretty') as typeof import('pino-pretty');
       return pino(options, prettyStream({ destination: 2, colorize: true, translateTime: 'SYS:HH:MM:ss', ignore: 'run_id', sync: true }));
