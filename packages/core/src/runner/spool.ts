@@ -19,8 +19,14 @@ const enum Frame {
 }
 
 const FRAME_HEADER = 5;
-/** Lone surrogates do not survive UTF-8: such a text is spooled as UTF-16. */
-const SURROGATE = /[\ud800-\udfff]/;
+/**
+ * Lone surrogates do not survive UTF-8: such a text is spooled as UTF-16.
+ * (String#isWellFormed is ES2024, in Node 20; several times faster than a
+ * surrogate regex over a two-byte string.)
+ */
+function isWellFormed(text: string): boolean {
+  return (text as string & { isWellFormed(): boolean }).isWellFormed();
+}
 
 interface PackedMeta {
   readonly keys: readonly string[];
@@ -111,7 +117,7 @@ export class Spool {
 function encodeFrame(records: readonly DataRecord[]): Buffer[] {
   const packed = packStringBatch(records);
   if (packed !== undefined) {
-    const encoding = SURROGATE.test(packed.text) ? 'utf16le' : 'utf8';
+    const encoding = isWellFormed(packed.text) ? 'utf8' : 'utf16le';
     const meta = Buffer.from(JSON.stringify({ keys: packed.keys, values: packed.ends.length, encoding } satisfies PackedMeta), 'utf8');
     const ends = Buffer.from(packed.ends.buffer, packed.ends.byteOffset, packed.ends.byteLength);
     const text = Buffer.from(packed.text, encoding);
