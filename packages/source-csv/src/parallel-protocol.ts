@@ -54,3 +54,6 @@ export interface PackedRecords {
 
 /** A result as posted: plain string records travel packed, typed ones as a structured clone. */
 export type RangeMessage = Omit<RangeResult, 'records'> & { readonly records: DataRecord[] | PackedRecords };
+
+/** What a worker posts: once `ready` (started, rules compiled), then one result per range. */
+export type WorkerMessage = RangeMessage | { readonly ready: true };

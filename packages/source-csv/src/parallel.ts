@@ -3,10 +3,11 @@ import { open } from 'node:fs/promises';
 import os from 'node:os';
 import { StringDecoder } from 'node:string_decoder';
 import { Worker } from 'node:worker_threads';
-import { ConnectorError, type DataRecord, type ReadContext } from '@sluice/core';
+import { compileCondition, compilePushdown, compileRule, ConnectorError, type DataRecord, type ReadContext } from '@sluice/core';
 import type { BatchCollector } from './batches.js';
 import { FastTokenizer } from './fast-tokenizer.js';
-import type { RangeJob, RangeMessage, WorkerInit } from './parallel-protocol.js';
+import type { RangeJob, RangeMessage, WorkerInit, WorkerMessage } from './parallel-protocol.js';
+import { createRangeReader, type RangeOutput } from './range-reader.js';
 import { unpackRecords } from './packer.js';
 import { CsvRowError } from './row-errors.js';
 import { RowHandler } from './rows.js';
@@ -21,10 +22,12 @@ export const tuning = {
   rangeBytes: 2 * 1024 * 1024,
   /** Bytes per read in a worker. */
   readBytes: 1024 * 1024,
+  /** Read ranges in this thread until a worker is ready (tests turn it off to keep the workers busy). */
+  readWhileStarting: true,
 };
 
-/** What the parallel reader did, for tests: ranges taken from workers, switches to one thread. */
-export const parallelStats = { ranges: 0, fallbacks: 0 };
+/** What the parallel reader did, for tests: ranges consumed, of them read in this thread while workers started, switches to one thread. */
+export const parallelStats = { ranges: 0, inline: 0, fallbacks: 0 };
 /** Ranges in flight or done but not yet consumed, per thread: bounds memory, hides uneven ranges. */
 const WINDOW = 2;
 /**
@@ -185,17 +188,24 @@ export async function* readParallel(options: Options): AsyncGenerator<DataRecord
   let consumed = 0;
   let stopped = false;
 
-  /** Sends ranges up to `limit` (exclusive), each to the least busy worker. */
+  /** Workers that said they are ready; until one is, this thread reads ranges itself. */
+  const ready: boolean[] = [];
+  /**
+   * Sends ranges up to `limit` (exclusive), each to the least busy ready
+   * worker. Stops at a range no worker can take yet; with every worker
+   * failed, ranges resolve to undefined (read in this thread).
+   */
   const dispatch = (limit: number): void => {
     for (; !stopped && dispatched < Math.min(limit, jobs.length); dispatched++) {
       const job = jobs[dispatched]!;
-      results.set(job.id, new Promise((resolve) => waiting.set(job.id, resolve)));
-      let w = 0;
-      for (let k = 1; k < workers.length; k++) if (load[k]! < load[w]!) w = k;
-      if (load[w] === Number.POSITIVE_INFINITY) {
-        waiting.get(job.id)!(undefined);
+      let w = -1;
+      for (let k = 0; k < workers.length; k++) if (ready[k] && load[k] !== Number.POSITIVE_INFINITY && (w < 0 || load[k]! < load[w]!)) w = k;
+      if (w < 0) {
+        if (load.some((n, k) => !ready[k] && n !== Number.POSITIVE_INFINITY)) return;
+        results.set(job.id, Promise.resolve(undefined));
         continue;
       }
+      results.set(job.id, new Promise((resolve) => waiting.set(job.id, resolve)));
       load[w]!++;
       assigned.set(job.id, w);
       workers[w]!.postMessage(job);
@@ -205,27 +215,47 @@ export async function* readParallel(options: Options): AsyncGenerator<DataRecord
   const fail = (w: number): void => {
     load[w] = Number.POSITIVE_INFINITY;
     for (const [id, resolve] of waiting) if (assigned.get(id) === w) resolve(undefined);
+    wake?.();
   };
+  /** Resolves the main loop's wait for a worker to become ready (or fail). */
+  let wake: (() => void) | undefined;
   useLeanHeap();
   for (let w = 0; w < threads; w++) {
     const worker = new Worker(workerUrl(), { workerData: init, resourceLimits: WORKER_LIMITS });
     worker.once('online', useLeanHeap);
-    worker.on('message', (message: RangeMessage) => {
-      load[w]!--;
-      waiting.get(message.id)?.(message);
+    worker.on('message', (message: WorkerMessage) => {
+      if ('ready' in message) ready[w] = true;
+      else {
+        load[w]!--;
+        waiting.get(message.id)?.(message);
+      }
       // Keep every worker busy: the next range goes out as soon as one is done.
       dispatch(consumed + WINDOW * threads);
+      wake?.();
     });
     worker.on('error', () => fail(w));
     worker.on('exit', () => fail(w));
     workers.push(worker);
     load.push(0);
+    ready.push(false);
   }
+  /** This thread's own reader, for the ranges read while the workers start. */
+  let here: ((job: RangeJob) => RangeOutput) | undefined;
   let base = plan.headerLines;
   try {
     for (let i = 0; i < jobs.length; i++) {
       consumed = i;
       dispatch(i + WINDOW * threads);
+      // No worker took range i: none is ready yet, so this thread reads it instead of waiting.
+      const inline = !results.has(i) && tuning.readWhileStarting;
+      if (inline) {
+        here ??= createRangeReader(init, init.rules.length > 0 ? { compilePushdown, compileRule, compileCondition } : undefined);
+        results.set(i, Promise.resolve(here(jobs[dispatched++]!).message));
+      }
+      while (!results.has(i)) {
+        await new Promise<void>((resolve) => (wake = resolve));
+        dispatch(i + WINDOW * threads);
+      }
       const result = await results.get(i)!;
       results.delete(i);
       waiting.delete(i);
@@ -251,6 +281,11 @@ export async function* readParallel(options: Options): AsyncGenerator<DataRecord
       for (const record of records) batches.add(record);
       for (const batch of batches.take(false)) yield batch;
       base += result.breaks;
+      if (inline) {
+        parallelStats.inline++;
+        // Let the workers' ready messages in before the next range.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
     }
   } finally {
     stopped = true;

@@ -58,7 +58,8 @@ describe('parallel read (worker threads) vs one thread', () => {
       it(`${name}, ${withRules ? 'with' : 'without'} push-down: same records, rejects, locations and counts`, async () => {
         tuning.rangeBytes = 1000;
         tuning.readBytes = withRules ? 64 : 4096;
-        Object.assign(parallelStats, { ranges: 0, fallbacks: 0 });
+        tuning.readWhileStarting = false;
+        Object.assign(parallelStats, { ranges: 0, inline: 0, fallbacks: 0 });
         const file = await tmp.write(`${name.length}-${eol.length}-${newlines}.csv`, `\uFEFF${csvText(6000, eol, newlines, 7)}`);
         const one = await readAll(makeSource({ path: file, parallelism: 1 }, tmp.dir), { batchSize: 100, ...(withRules ? { rules: rules() } : {}) });
         const many = await readAll(makeSource({ path: file, parallelism: 3 }, tmp.dir), { batchSize: 100, ...(withRules ? { rules: rules() } : {}) });
@@ -77,6 +78,7 @@ describe('parallel read (worker threads) vs one thread', () => {
   it('rules of every kind, decided on bytes or not: same records, rejects and counts as one thread', async () => {
     tuning.rangeBytes = 1000;
     tuning.readBytes = 256;
+    tuning.readWhileStarting = false;
     const runStartedAt = new Date();
     const config = {
       name: 'mixed',
@@ -94,7 +96,7 @@ describe('parallel read (worker threads) vs one thread', () => {
     } as unknown as RuleConfig;
     const mixed = () => compilePushdown([compileRule(normalizeRule(config, { runStartedAt, allDatasources: ['readings'] }))], runStartedAt);
     const file = await tmp.write('mixed.csv', csvText(4000, '\n', false, 11));
-    Object.assign(parallelStats, { ranges: 0, fallbacks: 0 });
+    Object.assign(parallelStats, { ranges: 0, inline: 0, fallbacks: 0 });
     const one = await readAll(makeSource({ path: file, parallelism: 1 }, tmp.dir), { rules: mixed() });
     const many = await readAll(makeSource({ path: file, parallelism: 2 }, tmp.dir), { rules: mixed() });
     expect(one.records.length).toBeGreaterThan(500);
@@ -102,12 +104,27 @@ describe('parallel read (worker threads) vs one thread', () => {
     expect(many.records).toEqual(one.records);
     expect(many.ctx.rejected).toEqual(one.ctx.rejected);
     expect(many.ctx.skippedCount).toBe(one.ctx.skippedCount);
-    expect(parallelStats.ranges).toBeGreaterThan(20);
+    expect(parallelStats.ranges - parallelStats.inline).toBeGreaterThan(20);
+  });
+
+  it('reads ranges in this thread while the workers start, then hands the rest over, in order', async () => {
+    tuning.rangeBytes = 1000;
+    tuning.readBytes = 512;
+    const file = await tmp.write('inline.csv', csvText(20000, '\n', false, 5));
+    Object.assign(parallelStats, { ranges: 0, inline: 0, fallbacks: 0 });
+    const one = await readAll(makeSource({ path: file, parallelism: 1 }, tmp.dir), { rules: rules() });
+    const many = await readAll(makeSource({ path: file, parallelism: 2 }, tmp.dir), { rules: rules() });
+    expect(many.records).toEqual(one.records);
+    expect(many.ctx.rejected).toEqual(one.ctx.rejected);
+    expect(many.ctx.skippedCount).toBe(one.ctx.skippedCount);
+    expect(parallelStats.inline).toBeGreaterThan(0);
+    expect(parallelStats.fallbacks).toBe(0);
   });
 
   it('declared types travel as values (structured clone) and bad values are rejected with the right line', async () => {
     tuning.rangeBytes = 1500;
-    Object.assign(parallelStats, { ranges: 0, fallbacks: 0 });
+    tuning.readWhileStarting = false;
+    Object.assign(parallelStats, { ranges: 0, inline: 0, fallbacks: 0 });
     const file = await tmp.write('typed.csv', csvText(2000, '\n', false, 3));
     const one = await readAll(makeSource({ path: file, parallelism: 1, types: { value: 'number' } }, tmp.dir), { rules: rules() });
     const many = await readAll(makeSource({ path: file, parallelism: 2, types: { value: 'number' } }, tmp.dir), { rules: rules() });
