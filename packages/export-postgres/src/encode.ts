@@ -6,6 +6,8 @@ const PAD3: readonly string[] = Array.from({ length: 1000 }, (_, i) => String(i)
 
 /** Scratch for {@link isoFields}: year, month, day, hour, minute, second, millisecond. */
 const ISO = new Int32Array(7);
+/** The day whose civil date {@link ISO} holds: timestamps in a batch mostly share a few days. */
+let isoDay = NaN;
 
 /**
  * Fills {@link ISO} with the UTC fields of epoch milliseconds `t`; false
@@ -13,25 +15,29 @@ const ISO = new Int32Array(7);
  */
 function isoFields(t: number): boolean {
   const days = Math.floor(t / 86_400_000);
-  let rest = t - days * 86_400_000;
-  // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
-  const z = days + 719_468;
-  const era = Math.floor(z / 146_097);
-  const doe = z - era * 146_097;
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  const month = mp < 10 ? mp + 3 : mp - 9;
-  const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
-  if (!(year >= 1000 && year <= 9999)) return false;
+  if (days !== isoDay) {
+    // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
+    const z = days + 719_468;
+    const era = Math.floor(z / 146_097);
+    const doe = z - era * 146_097;
+    const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
+    const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+    const mp = Math.floor((5 * doy + 2) / 153);
+    const month = mp < 10 ? mp + 3 : mp - 9;
+    const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+    if (!(year >= 1000 && year <= 9999)) return false;
+    ISO[0] = year;
+    ISO[1] = month;
+    ISO[2] = doy - Math.floor((153 * mp + 2) / 5) + 1;
+    isoDay = days;
+  }
+  // Within a day: small integers, so `%` stays integer arithmetic.
+  let rest = (t - days * 86_400_000) | 0;
   const ms = rest % 1000;
   rest = (rest - ms) / 1000;
   const second = rest % 60;
   rest = (rest - second) / 60;
   const minute = rest % 60;
-  ISO[0] = year;
-  ISO[1] = month;
-  ISO[2] = doy - Math.floor((153 * mp + 2) / 5) + 1;
   ISO[3] = (rest - minute) / 60;
   ISO[4] = minute;
   ISO[5] = second;
