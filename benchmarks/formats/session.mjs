@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Main-thread cost per matched record of a session-delivery (file / S3) route, without the CSV reader:
-// what core's runner and @sluice/formats do with each batch of matches, i.e. Spool.append (the local copy
-// every session route keeps) then the encoder through createEncodedStream into a counting sink.
+// what core's runner and @sluice/formats do with each batch of matches, i.e. the encoder through
+// createEncodedStream into a counting sink, then Spool.append (the local copy every session route keeps).
 // Records are the 159,874 matches of `value > 1500 AND status = 'active'` in benchmarks/data/rows-2000000.csv,
 // built per batch as the CSV source's unpack() builds them (string values sliced from one packed text).
 //   pnpm build
@@ -110,10 +110,11 @@ async function child(coreDist, formatsDist, format) {
   };
   for (let r = 0; r < packed.count; r += BATCH) {
     const batch = buildBatch(packed.text, packed.ends, r * width, Math.min(BATCH, packed.count - r));
+    // As core's Route does: the write first, then the spool, which keeps the encoder's JSON lines if any.
     await time(async () => {
-      await spool.append(batch);
-      const { rejected } = await stream.write(batch);
+      const { rejected, jsonLines } = await stream.write(batch);
       if (rejected.length) throw new Error(`unexpected rejections: ${rejected[0].error.message}`);
+      await spool.append(batch, jsonLines);
     });
   }
   await time(() => stream.end());

@@ -202,6 +202,14 @@ export interface RejectedRecord {
 export interface WriteResult {
   /** Records of the batch the target refused for record-level reasons; the rest were written. */
   readonly rejected?: readonly RejectedRecord[];
+  /**
+   * Optional, session delivery: the batch as UTF-8 JSON lines (one object per
+   * line, `\n`-terminated) that JSON.parse turns back into exactly its
+   * records, when the session produced that text anyway (NDJSON of strings,
+   * finite numbers, booleans and null). The runner's spool keeps these bytes
+   * instead of encoding the batch again. Never set together with `rejected`.
+   */
+  readonly jsonLines?: Uint8Array;
 }
 
 export interface ExportSession {

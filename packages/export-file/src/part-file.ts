@@ -61,10 +61,11 @@ export class PartFile {
     return this.stream?.bytesWritten ?? 0;
   }
 
-  async write(batch: readonly DataRecord[]): Promise<RejectedRecord[]> {
-    const { rejected } = await this.stream!.write(batch);
-    this.records += batch.length - rejected.length;
-    return rejected;
+  /** Encodes a batch into the file; `jsonLines` as {@link EncodedStream.write} gives them. */
+  async write(batch: readonly DataRecord[]): Promise<{ rejected: RejectedRecord[]; jsonLines?: Uint8Array }> {
+    const result = await this.stream!.write(batch);
+    this.records += batch.length - result.rejected.length;
+    return result;
   }
 
   /** Writes the encoder's tail, fsyncs and closes the temp file. */

@@ -33,6 +33,7 @@ export class FileSession implements ExportSession {
     signal.throwIfAborted();
     const rejected: RejectedRecord[] = [];
     const { maxRecords, maxBytes } = this.options;
+    let jsonLines: Uint8Array | undefined;
     let offset = 0;
     while (offset < batch.length) {
       signal.throwIfAborted();
@@ -40,13 +41,17 @@ export class FileSession implements ExportSession {
       const room = maxRecords === undefined ? batch.length : maxRecords - part.count;
       const chunk = offset === 0 && room >= batch.length ? batch : batch.slice(offset, offset + room);
       offset += chunk.length;
-      rejected.push(...(await this.guard('write', part.finalPath, () => part.write(chunk))));
+      const written = await this.guard('write', part.finalPath, () => part.write(chunk));
+      rejected.push(...written.rejected);
+      // The whole batch in one part: its JSON lines (if the format made some) can stand for it in the runner's spool.
+      if (chunk === batch) jsonLines = written.jsonLines;
       if ((maxRecords !== undefined && part.count >= maxRecords) || (maxBytes !== undefined && part.bytes >= maxBytes)) {
         await this.guard('write', part.finalPath, () => part.finish());
         this.current = undefined;
       }
     }
-    return rejected.length > 0 ? { rejected } : {};
+    if (rejected.length > 0) return { rejected };
+    return jsonLines !== undefined ? { jsonLines } : {};
   }
 
   end(signal: AbortSignal): Promise<WriteResult> {

@@ -316,3 +316,38 @@ describe('create() without schema validation', () => {
     );
   });
 });
+
+describe('JSON lines for the runner spool', () => {
+  const plain: DataRecord[] = [
+    { id: '1', note: 'said "hi"' },
+    { id: '2', note: 'é' },
+    { id: '3', note: '' },
+  ];
+
+  it('returns the NDJSON bytes of a plain batch written to one part', async () => {
+    const target = make({ path: 'out/{rule}.ndjson' });
+    const run = makeExportRun({ runId: 'run-1', runStartedAt: started });
+    const session = await target.open(run);
+    const result = await session.write(plain, run.signal);
+    await session.end(run.signal);
+    const lines = Buffer.from(result!.jsonLines!).toString('utf8');
+    expect(lines).toBe(await readFile(join(base.dir, 'out/conformance_rule.ndjson'), 'utf8'));
+    expect(lines.split('\n').slice(0, -1).map((line) => JSON.parse(line))).toEqual(plain);
+  });
+
+  it('returns none for other formats, tagged values, or a batch split across parts', async () => {
+    for (const [options, batch] of [
+      [{ path: 'out/{rule}.csv' }, plain],
+      [{ path: 'out/{rule}.parquet' }, plain],
+      [{ path: 'out/{rule}-a.ndjson' }, [{ id: '1', at: new Date(0) }]],
+      [{ path: 'out/{rule}-b-{part}.ndjson', max_records_per_file: 2 }, plain],
+    ] as const) {
+      const target = make(options);
+      const run = makeExportRun({ runId: 'run-1', runStartedAt: started });
+      const session = await target.open(run);
+      expect((await session.write(batch, run.signal))?.jsonLines).toBeUndefined();
+      await session.end(run.signal);
+      await target.close?.();
+    }
+  });
+});

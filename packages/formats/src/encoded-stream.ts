@@ -68,11 +68,11 @@ export function createEncodedStream(
     get bytesWritten() {
       return bytesWritten;
     },
-    async write(batch: readonly DataRecord[]): Promise<{ rejected: RejectedRecord[] }> {
+    async write(batch: readonly DataRecord[]): Promise<{ rejected: RejectedRecord[]; jsonLines?: Uint8Array }> {
       if (ended) throw new Error('encoded stream: write() after end()');
-      const { bytes, rejected } = encoder.write(batch);
+      const { bytes, rejected, jsonLines } = encoder.write(batch);
       await push(bytes);
-      return { rejected };
+      return jsonLines === true && rejected.length === 0 ? { rejected, jsonLines: bytes } : { rejected };
     },
     async end(): Promise<void> {
       if (ended) return;

@@ -3,40 +3,61 @@ import type { DataRecord } from '@sluice/core';
 /** Between two records of a JSON array, when the second has a first member. */
 const SEPARATOR = Buffer.from('},{"', 'latin1');
 
+const NOT_FLAT = 0;
+const FLAT = 1;
+/** Flat, and JSON.parse of its text gives it back: no Dates, no NaN or ±Infinity. */
+const PLAIN = 2;
+
 /**
  * Whether JSON.stringify writes `record` exactly as {@link recordToJson} does
  * and as a non-empty object: a plain object whose values are strings,
  * numbers, booleans, null, undefined or Dates, with at least one member that
- * is not undefined. (Nested objects, bigints and bytes take the replacer path.)
+ * is not undefined (FLAT or PLAIN). Nested objects, bigints and bytes take
+ * the replacer path (NOT_FLAT).
  */
-function isFlatRecord(record: unknown): boolean {
-  if (typeof record !== 'object' || record === null) return false;
+function flatness(record: unknown): number {
+  if (typeof record !== 'object' || record === null) return NOT_FLAT;
   const proto = Object.getPrototypeOf(record) as unknown;
-  if (proto !== Object.prototype && proto !== null) return false;
+  if (proto !== Object.prototype && proto !== null) return NOT_FLAT;
   let members = 0;
+  let kind = PLAIN;
   for (const key in record) {
     const value = (record as Record<string, unknown>)[key];
     switch (typeof value) {
       case 'string':
-      case 'number':
       case 'boolean':
         members++;
+        continue;
+      case 'number':
+        members++;
+        if (!Number.isFinite(value)) kind = FLAT;
         continue;
       case 'undefined':
         continue;
       case 'object':
         if (value === null) members++;
-        else if (!(value instanceof Date)) return false;
+        else if (value instanceof Date) kind = FLAT;
+        else return NOT_FLAT;
         continue;
       default:
-        return false;
+        return NOT_FLAT;
     }
   }
-  return members > 0;
+  return members > 0 ? kind : NOT_FLAT;
+}
+
+/** NDJSON bytes of a batch, and whether JSON.parse of each line gives its record back. */
+export interface JsonLines {
+  readonly bytes: Buffer;
+  /**
+   * Every value is a string, a finite number, a boolean or null (undefined
+   * fields are left out, -0 reads back as 0): the lines are the records.
+   */
+  readonly plain: boolean;
 }
 
 /**
- * The NDJSON lines of a batch of flat records (see {@link isFlatRecord}),
+ * The NDJSON lines of a batch of flat records (see {@link flatness}),
  * from one JSON.stringify of the whole batch instead of one per record: the
  * array's `},{"` between two records becomes `}\n{"`, its brackets a final
  * `\n`. A string value or key ending in `},{` also shows `},{"` (its closing
@@ -45,9 +66,14 @@ function isFlatRecord(record: unknown): boolean {
  * boundaries is one, and no other can be. Undefined when the batch does not
  * qualify (the caller encodes record by record).
  */
-export function flatJsonLines(batch: readonly DataRecord[]): Buffer | undefined {
+export function flatJsonLines(batch: readonly DataRecord[]): JsonLines | undefined {
   if (batch.length === 0 || !Array.isArray(batch)) return undefined;
-  for (let i = 0; i < batch.length; i++) if (!isFlatRecord(batch[i])) return undefined;
+  let plain = true;
+  for (let i = 0; i < batch.length; i++) {
+    const kind = flatness(batch[i]);
+    if (kind === NOT_FLAT) return undefined;
+    if (kind !== PLAIN) plain = false;
+  }
   let json: string;
   try {
     json = JSON.stringify(batch);
@@ -63,5 +89,5 @@ export function flatJsonLines(batch: readonly DataRecord[]): Buffer | undefined 
   }
   if (boundaries !== batch.length - 1) return undefined;
   bytes[bytes.length - 1] = 0x0a; // `]` → `\n`
-  return bytes.subarray(1); // drop `[`
+  return { bytes: bytes.subarray(1), plain }; // `[` dropped
 }

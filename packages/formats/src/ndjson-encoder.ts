@@ -19,7 +19,7 @@ export class NdjsonEncoder implements RecordEncoder {
     const lines = flatJsonLines(batch);
     if (lines !== undefined) {
       this.#records += batch.length;
-      return { bytes: lines, rejected };
+      return lines.plain ? { bytes: lines.bytes, rejected, jsonLines: true } : { bytes: lines.bytes, rejected };
     }
     let text = '';
     for (const record of batch) {

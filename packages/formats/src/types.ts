@@ -9,6 +9,13 @@ export interface EncodeResult {
   readonly bytes: Uint8Array;
   /** Records of the batch that cannot be represented in this format, each with the reason. */
   readonly rejected: RejectedRecord[];
+  /**
+   * True when `bytes` are JSON lines that JSON.parse turns back into exactly
+   * the batch's records (NDJSON of strings, finite numbers, booleans and null;
+   * nothing rejected), so a caller that keeps a copy of the records can keep
+   * these bytes instead of encoding them again.
+   */
+  readonly jsonLines?: boolean;
 }
 
 /**
@@ -46,8 +53,12 @@ export interface EncodedStreamOptions {
 
 /** An encoder bound to a Node writable, with backpressure. */
 export interface EncodedStream {
-  /** Encodes and writes a batch; resolves once the sink accepted the bytes (after `drain` if needed). */
-  write(batch: readonly DataRecord[]): Promise<{ rejected: RejectedRecord[] }>;
+  /**
+   * Encodes and writes a batch; resolves once the sink accepted the bytes
+   * (after `drain` if needed). `jsonLines`: the encoded bytes, when they are
+   * JSON lines of exactly the batch's records (see {@link EncodeResult.jsonLines}).
+   */
+  write(batch: readonly DataRecord[]): Promise<{ rejected: RejectedRecord[]; jsonLines?: Uint8Array }>;
   /** Writes the encoder's tail and ends the sink; resolves when `out` has finished. */
   end(): Promise<void>;
   /** Uncompressed bytes produced so far (for size-based rollover). */

@@ -40,7 +40,14 @@ describe('flatJsonLines', () => {
     fc.assert(
       fc.property(fc.array(record(flatValue), { maxLength: 8 }), (batch) => {
         const lines = flatJsonLines(batch);
-        if (lines !== undefined) expect(lines.toString('utf8')).toBe(reference(batch));
+        if (lines === undefined) return;
+        expect(lines.bytes.toString('utf8')).toBe(reference(batch));
+        // Plain lines are the records themselves, as JSON.parse reads them.
+        if (lines.plain) {
+          const parsed = lines.bytes.toString('utf8').split('\n').slice(0, -1).map((line) => JSON.parse(line) as unknown);
+          expect(parsed).toEqual(batch.map((record) => JSON.parse(JSON.stringify(record)) as unknown));
+          expect(parsed).toEqual(batch.map(withoutUndefined));
+        }
       }),
       { numRuns: 3000 },
     );
@@ -48,7 +55,8 @@ describe('flatJsonLines', () => {
 
   it('takes the one-stringify path for CSV-shaped records, quotes and all', () => {
     const batch = Array.from({ length: 50 }, (_, i) => ({ id: String(i), note: i % 2 ? 'said "hello", twice' : 'é\n😀', value: (i * 1.5).toFixed(2) }));
-    expect(flatJsonLines(batch)?.toString('utf8')).toBe(reference(batch));
+    expect(flatJsonLines(batch)?.bytes.toString('utf8')).toBe(reference(batch));
+    expect(flatJsonLines(batch)?.plain).toBe(true);
   });
 
   it('declines a batch whose text shows a boundary that is not one', () => {
@@ -66,7 +74,24 @@ describe('flatJsonLines', () => {
     expect(flatJsonLines([['a'] as unknown as DataRecord])).toBeUndefined();
     expect(flatJsonLines([])).toBeUndefined();
   });
+
+  it('calls lines plain only when JSON.parse gives the records back', () => {
+    expect(flatJsonLines([{ a: 'x', n: 1.5, b: false, z: null, gone: undefined }])?.plain).toBe(true);
+    expect(flatJsonLines([{ a: 'x' }, { a: 'y', at: new Date(0) }])?.plain).toBe(false);
+    expect(flatJsonLines([{ n: Number.NaN }])?.plain).toBe(false);
+    expect(flatJsonLines([{ n: Number.NEGATIVE_INFINITY }])?.plain).toBe(false);
+  });
 });
+
+/** A record as JSON.parse of its line gives it back: undefined fields left out, -0 read as 0. */
+function withoutUndefined(record: DataRecord): DataRecord {
+  const out: DataRecord = {};
+  for (const [key, value] of Object.entries(record)) {
+    if (value === undefined) continue;
+    Object.defineProperty(out, key, { value: Object.is(value, -0) ? 0 : value, enumerable: true, writable: true, configurable: true });
+  }
+  return out;
+}
 
 describe('ndjson encoder', () => {
   it('writes the record-by-record bytes for any batches, flat or not', () => {
@@ -76,8 +101,9 @@ describe('ndjson encoder', () => {
         let out = '';
         let count = 0;
         for (const batch of batches) {
-          const { bytes, rejected } = encoder.write(batch);
+          const { bytes, rejected, jsonLines } = encoder.write(batch);
           expect(rejected).toEqual([]);
+          if (jsonLines) expect(Buffer.from(bytes).toString('utf8').split('\n').slice(0, -1).map((line) => JSON.parse(line) as unknown)).toEqual(batch.map(withoutUndefined));
           out += Buffer.from(bytes).toString('utf8');
           count += batch.length;
         }

@@ -75,14 +75,24 @@ export class Route {
   }
 
   private async deliverToSession(records: readonly DataRecord[]): Promise<void> {
-    await this.spool!.append(records);
-    if (this.broken !== undefined) return;
+    const spool = this.spool!;
+    if (this.broken !== undefined) return spool.append(records);
+    // Spooled after the write, so the spool can keep text the session already encoded.
+    let result: WriteResult | void;
     try {
       const session = await this.openSession();
-      this.collect(await this.call('write', (signal) => session.write(records, signal)));
+      result = await this.call('write', (signal) => session.write(records, signal));
     } catch (error) {
-      await this.breakSession(error);
+      try {
+        await spool.append(records);
+      } finally {
+        await this.breakSession(error);
+      }
+      return;
     }
+    const lines = result?.jsonLines;
+    await spool.append(records, lines !== undefined && !result?.rejected?.length ? lines : undefined);
+    this.collect(result);
   }
 
   private collect(result: WriteResult | void): void {

@@ -16,6 +16,8 @@ const enum Frame {
   PlainJson = 0x4a, // J
   /** JSON lines of records with tagged values (Date, bigint, bytes, non-finite numbers). */
   TaggedLines = 0x54, // T
+  /** JSON lines of plain records, as an exporter wrote them (WriteResult.jsonLines). */
+  PlainLines = 0x4e, // N
 }
 
 const FRAME_HEADER = 5;
@@ -52,7 +54,11 @@ export class Spool {
     return path.join(this.directory!, 'records.spool');
   }
 
-  async append(records: readonly DataRecord[]): Promise<void> {
+  /**
+   * Appends a batch. `jsonLines`: the same records as JSON lines an exporter
+   * already encoded (see WriteResult.jsonLines), kept as they are.
+   */
+  async append(records: readonly DataRecord[], jsonLines?: Uint8Array): Promise<void> {
     if (records.length === 0) return;
     if (this.failure) throw this.failure;
     if (!this.stream) {
@@ -60,7 +66,7 @@ export class Spool {
       this.stream = createWriteStream(this.file, { highWaterMark: 1 << 20 });
       this.stream.on('error', (error) => (this.failure = error));
     }
-    const parts = encodeFrame(records);
+    const parts = jsonLines === undefined ? encodeFrame(records) : [frameHeader(Frame.PlainLines, jsonLines.length), jsonLines];
     const stream = this.stream;
     this.count += records.length;
     stream.cork();
@@ -156,6 +162,13 @@ function decodeFrame(kind: number, payload: Buffer): DataRecord[] {
     }
     case Frame.PlainJson:
       return JSON.parse(payload.toString('utf8')) as DataRecord[];
+    case Frame.PlainLines:
+      // No reviver: a plain record's string values are never tags.
+      return payload
+        .toString('utf8')
+        .split('\n')
+        .filter((line) => line !== '')
+        .map((line) => JSON.parse(line) as DataRecord);
     case Frame.TaggedLines:
       return payload
         .toString('utf8')
