@@ -109,6 +109,13 @@ function digits2(buf: Buffer, at: number, n: number): void {
   buf[at + 1] = 48 + n - tens * 10;
 }
 
+/** For each ASCII code, the letter after the backslash that escapes it in COPY text, or 0. */
+const COPY_ESCAPE = new Uint8Array(128);
+COPY_ESCAPE[92] = 92; // \\
+COPY_ESCAPE[10] = 110; // \n
+COPY_ESCAPE[13] = 114; // \r
+COPY_ESCAPE[9] = 116; // \t
+
 /** Where a {@link CopyTextBuilder} sends a full chunk; the chunk is never touched again. */
 export type ChunkSink = (chunk: Buffer) => void;
 
@@ -172,10 +179,12 @@ export class CopyTextBuilder {
         pos += buf.write(copyField(text.slice(i)), pos, 'utf8');
         break;
       }
-      if (c === 92 || c === 10 || c === 13 || c === 9) {
+      const escape = COPY_ESCAPE[c]!;
+      if (escape === 0) buf[pos++] = c;
+      else {
         buf[pos++] = 92;
-        buf[pos++] = c === 92 ? 92 : c === 10 ? 110 : c === 13 ? 114 : 116;
-      } else buf[pos++] = c;
+        buf[pos++] = escape;
+      }
     }
     this.#pos = pos;
   }
