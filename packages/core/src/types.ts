@@ -207,7 +207,8 @@ export interface WriteResult {
    * line, `\n`-terminated) that JSON.parse turns back into exactly its
    * records, when the session produced that text anyway (NDJSON of strings,
    * finite numbers, booleans and null). The runner's spool keeps these bytes
-   * instead of encoding the batch again. Never set together with `rejected`.
+   * instead of encoding the batch again, so the bytes must not change
+   * afterwards. Never set together with `rejected`.
    */
   readonly jsonLines?: Uint8Array;
 }
