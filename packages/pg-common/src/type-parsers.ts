@@ -42,51 +42,59 @@ function digitsAt(s: string, i: number, end: number): number {
 /**
  * Epoch milliseconds of PostgreSQL's ISO output `YYYY-MM-DD HH:MM:SS[.ffffff]`
  * followed by an offset `±HH[:MM[:SS]]` when `offset` is set, else nothing
- * (UTC); fractions are truncated to milliseconds. NaN for anything else
- * (BC, years past 9999, ±infinity, other DateStyles): the caller falls back.
- * Millions of rows pass here, so it reads characters instead of running
- * regular expressions.
+ * (UTC), in `s` from `start` to `end`; fractions are truncated to
+ * milliseconds. NaN for anything else (BC, years past 9999, ±infinity, other
+ * DateStyles): the caller falls back. Millions of rows pass here, so it reads
+ * characters in place instead of running regular expressions.
  */
-function isoMillis(s: string, offset: boolean): number {
-  const len = s.length;
-  if (len < 19 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(10) !== 32 || s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58) {
+function isoMillis(s: string, start: number, end: number, offset: boolean): number {
+  const b = start;
+  if (
+    end - b < 19 ||
+    s.charCodeAt(b + 4) !== 45 ||
+    s.charCodeAt(b + 7) !== 45 ||
+    s.charCodeAt(b + 10) !== 32 ||
+    s.charCodeAt(b + 13) !== 58 ||
+    s.charCodeAt(b + 16) !== 58
+  ) {
     return NaN;
   }
-  const year = digitsAt(s, 0, 4);
-  const month = digitsAt(s, 5, 7);
-  const day = digitsAt(s, 8, 10);
-  const hour = digitsAt(s, 11, 13);
-  const minute = digitsAt(s, 14, 16);
-  const second = digitsAt(s, 17, 19);
+  const year = digitsAt(s, b, b + 4);
+  const month = digitsAt(s, b + 5, b + 7);
+  const day = digitsAt(s, b + 8, b + 10);
+  const hour = digitsAt(s, b + 11, b + 13);
+  const minute = digitsAt(s, b + 14, b + 16);
+  const second = digitsAt(s, b + 17, b + 19);
   if (year < 0 || month < 1 || month > 12 || day < 1 || hour < 0 || minute < 0 || second < 0) return NaN;
-  let i = 19;
+  let i = b + 19;
   let ms = 0;
-  if (s.charCodeAt(i) === 46) {
-    const start = ++i;
-    while (i < len && i - start < 6) {
+  if (i < end && s.charCodeAt(i) === 46) {
+    const first = ++i;
+    while (i < end && i - first < 6) {
       const d = s.charCodeAt(i) - 48;
       if (d < 0 || d > 9) break;
-      if (i - start < 3) ms = ms * 10 + d;
+      if (i - first < 3) ms = ms * 10 + d;
       i++;
     }
-    const n = i - start;
+    const n = i - first;
     if (n === 0) return NaN;
     if (n < 3) ms *= n === 1 ? 100 : 10;
   }
   let shift = 0;
   if (offset) {
+    if (i + 3 > end) return NaN;
     const sign = s.charCodeAt(i);
-    if ((sign !== 43 && sign !== 45) || i + 3 > len) return NaN;
+    if (sign !== 43 && sign !== 45) return NaN;
     const oh = digitsAt(s, i + 1, i + 3);
     let om = 0;
     let os = 0;
     i += 3;
-    if (i < len) {
-      if (s.charCodeAt(i) !== 58 || i + 3 > len) return NaN;
+    if (i < end) {
+      if (s.charCodeAt(i) !== 58 || i + 3 > end) return NaN;
       om = digitsAt(s, i + 1, i + 3);
       i += 3;
-      if (i < len) {
-        if (s.charCodeAt(i) !== 58 || i + 3 > len) return NaN;
+      if (i < end) {
+        if (s.charCodeAt(i) !== 58 || i + 3 > end) return NaN;
         os = digitsAt(s, i + 1, i + 3);
         i += 3;
       }
@@ -94,16 +102,17 @@ function isoMillis(s: string, offset: boolean): number {
     if (oh < 0 || om < 0 || os < 0) return NaN;
     shift = (oh * 3600 + om * 60 + os) * (sign === 45 ? -1000 : 1000);
   }
-  if (i !== len) return NaN;
+  if (i !== end) return NaN;
   return daysFromCivil(year, month, day) * 86_400_000 + ((hour * 60 + minute) * 60 + second) * 1000 + ms - shift;
 }
 
 const TIMESTAMP = /^(\d{4,})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)(?:\.(\d{1,6}))?( BC)?$/;
 
-/** `timestamp without time zone` is read as UTC, like the rule engine reads offset-less ISO strings. */
-export function parseTimestampUtc(text: string): Date | string {
-  const fast = isoMillis(text, false);
+/** {@link parseTimestampUtc} of `s` from `start` to `end`, without cutting it out in the common case. */
+export function parseTimestampUtcAt(s: string, start: number, end: number): Date | string {
+  const fast = isoMillis(s, start, end, false);
   if (fast === fast) return new Date(fast);
+  const text = s.slice(start, end);
   const m = TIMESTAMP.exec(text);
   if (!m) return text; // infinity / -infinity stay strings
   let year = Number(m[1]);
@@ -114,12 +123,22 @@ export function parseTimestampUtc(text: string): Date | string {
   return date;
 }
 
+/** `timestamp without time zone` is read as UTC, like the rule engine reads offset-less ISO strings. */
+export function parseTimestampUtc(text: string): Date | string {
+  return parseTimestampUtcAt(text, 0, text.length);
+}
+
 const pgTimestamptz = pg.types.getTypeParser(1184, 'text') as (text: string) => unknown;
+
+/** {@link parseTimestamptz} of `s` from `start` to `end`, without cutting it out in the common case. */
+export function parseTimestamptzAt(s: string, start: number, end: number): unknown {
+  const fast = isoMillis(s, start, end, true);
+  return fast === fast ? new Date(fast) : pgTimestamptz(s.slice(start, end));
+}
 
 /** `timestamptz` as a Date (±infinity as ±Infinity, like pg); the common ISO shape without a regular expression. */
 export function parseTimestamptz(text: string): unknown {
-  const fast = isoMillis(text, true);
-  return fast === fast ? new Date(fast) : pgTimestamptz(text);
+  return parseTimestamptzAt(text, 0, text.length);
 }
 
 const identity = (text: string): string => text;
@@ -159,3 +178,14 @@ export const typeParsers: PgTypeParsers = {
     return pg.types.getTypeParser(oid, (format ?? 'text') as 'text') as (text: string) => unknown;
   },
 };
+
+/**
+ * Parsers that read a value in place, from `start` to `end` of a longer
+ * text (a COPY line), for the types whose text is parsed per row in bulk;
+ * each gives what `typeParsers.getTypeParser(oid)` gives for the cut-out text.
+ */
+export function rangeParser(oid: number): ((s: string, start: number, end: number) => unknown) | undefined {
+  if (oid === OID.timestamptz) return parseTimestamptzAt;
+  if (oid === OID.timestamp) return parseTimestampUtcAt;
+  return undefined;
+}

@@ -2,7 +2,7 @@ import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { ConnectorError, z } from '@sluice/core';
 import { testEndpoints } from '@sluice/testkit';
-import { connectionShape, isConnectionLevel, isRowLevel, parseTimestamptz, parseTimestampUtc, poolOptions, refineConnection, toConnectorError, typeParsers } from '../src/index.js';
+import { connectionShape, isConnectionLevel, isRowLevel, parseTimestamptz, parseTimestamptzAt, parseTimestampUtc, parseTimestampUtcAt, poolOptions, rangeParser, refineConnection, toConnectorError, typeParsers } from '../src/index.js';
 
 const schema = z.strictObject(connectionShape).superRefine(refineConnection);
 
@@ -63,6 +63,27 @@ describe('type parsers', () => {
     expect(parseTimestampUtc('2024-01-02 03:04:05.678')).toEqual(new Date('2024-01-02T03:04:05.678Z'));
     expect(parseTimestampUtc('infinity')).toBe('infinity');
   });
+
+  it('parses in place exactly what it parses cut out, whatever surrounds the value', () => {
+    const texts = ['2024-01-02 03:04:05', '2024-01-02 03:04:05.6', '2024-01-02 03:04:05.678901', '0044-03-15 12:00:00 BC', 'infinity', '-infinity', '2024-01-02 03:04', ''];
+    const zones = ['', '+00', '-03:30', '+05:45:12', '+1'];
+    for (const text of texts) {
+      for (const [before, after] of [['', ''], ['x\t', '\ty'], ['1', '9'], ['', ':00'], ['', '.5'], ['', '0']]) {
+        const line = `${before}${text}${after}`;
+        const start = before.length;
+        const end = start + text.length;
+        expect([text, parseTimestampUtcAt(line, start, end)]).toEqual([text, parseTimestampUtc(text)]);
+        for (const zone of zones) {
+          const tz = `${text}${zone}`;
+          const zoned = `${before}${tz}${after}`;
+          expect([tz, parseTimestamptzAt(zoned, start, start + tz.length)]).toEqual([tz, parseTimestamptz(tz)]);
+        }
+      }
+    }
+    expect(rangeParser(1184)).toBe(parseTimestamptzAt);
+    expect(rangeParser(1114)).toBe(parseTimestampUtcAt);
+    expect(rangeParser(25)).toBeUndefined();
+  });
 });
 
 describe('timestamptz parser', () => {
@@ -79,7 +100,12 @@ describe('timestamptz parser', () => {
            UNION ALL SELECT (timestamptz '2024-01-01 10:00:00.029+00' + n * interval '1 microsecond')::text FROM generate_series(0, 999) n
            UNION ALL SELECT t::text FROM unnest(ARRAY['infinity', '-infinity', '0044-03-15 12:00:00+00 BC', '0099-12-31 23:59:59.9+00']::timestamptz[]) t`,
         );
-        for (const { t } of rows) expect([t, parseTimestamptz(t)]).toEqual([t, pgParse(t)]);
+        for (const { t } of rows) {
+          expect([t, parseTimestamptz(t)]).toEqual([t, pgParse(t)]);
+          // In place inside a COPY line, followed by characters that would extend a cut-off value.
+          const line = `7\t${t}:30\t`;
+          expect([t, parseTimestamptzAt(line, 2, 2 + t.length)]).toEqual([t, pgParse(t)]);
+        }
       }
     } finally {
       await client.end();

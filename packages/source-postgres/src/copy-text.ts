@@ -4,6 +4,8 @@ import type { DataRecord } from '@sluice/core';
 export interface CopyColumn {
   readonly name: string;
   readonly parse: ((text: string) => unknown) | undefined;
+  /** The same parser reading the field in place (`text.slice(start, end)` is the field), to skip cutting it out; used when the field holds no escape. */
+  readonly parseAt?: ((text: string, start: number, end: number) => unknown) | undefined;
 }
 
 const NEWLINE = 10;
@@ -73,6 +75,7 @@ function unescape(s: string, start: number, end: number): string {
 export class CopyTextDecoder {
   readonly #names: readonly string[];
   readonly #parsers: readonly (((text: string) => unknown) | undefined)[];
+  readonly #parsersAt: readonly (((text: string, start: number, end: number) => unknown) | undefined)[];
   readonly #template: DataRecord;
   #rest: Buffer | undefined;
 
@@ -80,6 +83,7 @@ export class CopyTextDecoder {
     if (columns.length === 0) throw new Error('COPY needs at least one column');
     this.#names = columns.map((c) => c.name);
     this.#parsers = columns.map((c) => c.parse);
+    this.#parsersAt = columns.map((c) => c.parseAt);
     const row = Object.create(null) as DataRecord;
     for (const name of this.#names) row[name] = null;
     this.#template = { ...row };
@@ -106,6 +110,7 @@ export class CopyTextDecoder {
   #rows(s: string, out: DataRecord[]): void {
     const names = this.#names;
     const parsers = this.#parsers;
+    const parsersAt = this.#parsersAt;
     const template = this.#template;
     const last = names.length - 1;
     const len = s.length;
@@ -146,8 +151,12 @@ export class CopyTextDecoder {
           slash = s.indexOf('\\', end);
           if (slash < 0) slash = len;
         } else {
-          const text = s.slice(pos, end);
-          row[names[i]!] = parse === undefined ? text : parse(text);
+          const parseAt = parsersAt[i];
+          if (parseAt !== undefined) row[names[i]!] = parseAt(s, pos, end);
+          else {
+            const text = s.slice(pos, end);
+            row[names[i]!] = parse === undefined ? text : parse(text);
+          }
         }
         pos = end + 1;
       }

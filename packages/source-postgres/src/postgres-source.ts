@@ -1,7 +1,7 @@
 import Cursor from 'pg-cursor';
 import { abortable as abortableBy, ConnectorError } from '@sluice/core';
 import type { ConnectorDeps, DataRecord, Logger, PushdownRules, ReadContext, Source } from '@sluice/core';
-import { createPool, isConnectionLevel, toConnectorError, typeParsers, watchClient, type PgPool, type PgPoolClient } from '@sluice/pg-common';
+import { createPool, isConnectionLevel, rangeParser, toConnectorError, typeParsers, watchClient, type PgPool, type PgPoolClient } from '@sluice/pg-common';
 import { copyBatches } from './copy-read.js';
 import { CopyTextDecoder } from './copy-text.js';
 import { translate, type ColumnInfo } from './pushdown.js';
@@ -136,7 +136,9 @@ export class PostgresSource implements Source {
       if (mode === 'auto' && error instanceof NotInlinable) return undefined;
       throw new ConnectorError(`read_mode copy: ${(error as Error).message}`, { where: this.#deps.path });
     }
-    const decoder = new CopyTextDecoder(fields.map((f) => ({ name: f.name, parse: typeParsers.getTypeParser(f.dataTypeID, 'text') })));
+    const decoder = new CopyTextDecoder(
+      fields.map((f) => ({ name: f.name, parse: typeParsers.getTypeParser(f.dataTypeID, 'text'), parseAt: rangeParser(f.dataTypeID) })),
+    );
     return { text: `COPY (\n${inlined}\n) TO STDOUT`, decoder };
   }
 

@@ -38,6 +38,24 @@ describe('CopyTextDecoder', () => {
     }
   });
 
+  it('reads a field in place when its column has parseAt and the field holds no escape', () => {
+    const seen: string[] = [];
+    const decoder = new CopyTextDecoder([
+      { name: 'a', parse: (t) => `cut:${t}`, parseAt: (s, start, end) => (seen.push(s.slice(start, end)), `at:${s.slice(start, end)}`) },
+      { name: 'b', parse: undefined },
+    ]);
+    const out: DataRecord[] = [];
+    decoder.write(Buffer.from('x\t1\nt\\ab\t2\n\\N\t3\n\t4\n'), out);
+    decoder.end();
+    expect(out).toStrictEqual([
+      { a: 'at:x', b: '1' },
+      { a: 'cut:tab', b: '2' },
+      { a: null, b: '3' },
+      { a: 'at:', b: '4' },
+    ]);
+    expect(seen).toEqual(['x', '']);
+  });
+
   it('keeps nothing of a chunk after write: the caller may reuse its memory', () => {
     const decoder = new CopyTextDecoder(columns);
     const out: DataRecord[] = [];
