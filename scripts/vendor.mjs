@@ -5,7 +5,7 @@
 // costs one file to resolve and compile on every start instead of all of
 // them. Same code, at the version the package pins; if tsc later re-emits
 // such a file, it is a plain re-export again: slower to load, same behaviour.
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { build } from 'esbuild';
 
@@ -16,19 +16,43 @@ const names = readdirSync(vendor).filter((file) => /(?<!\.d)\.c?ts$/.test(file))
 // CommonJS dependencies (yaml, commander) require Node built-ins; an ES module has no `require` of its own.
 const requireShim = "import { createRequire as __vendorCreateRequire } from 'node:module';\nconst require = __vendorCreateRequire(import.meta.url);";
 
+/** The name, version and license text of every package a bundle took code from. */
+function licenses(inputs) {
+  const roots = new Set();
+  for (const input of inputs) {
+    const match = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(input);
+    if (match) roots.add(path.resolve(match[1]));
+  }
+  return [...roots].sort().map((root) => {
+    const { name, version, license } = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
+    const file = readdirSync(root).find((entry) => /^licen[cs]e/i.test(entry));
+    const text = file && existsSync(path.join(root, file)) ? readFileSync(path.join(root, file), 'utf8').trim() : `License: ${license}`;
+    return `${name}@${version}\n\n${text}`;
+  });
+}
+
 await Promise.all(
-  names.map((file) =>
-    build({
+  names.map(async (file) => {
+    const cjs = file.endsWith('.cts');
+    const outfile = path.resolve('dist/vendor', file.replace(/\.c?ts$/, cjs ? '.cjs' : '.js'));
+    const { metafile } = await build({
       entryPoints: [path.join(vendor, file)],
-      outfile: path.resolve('dist/vendor', file.replace(/\.ts$/, '.js').replace(/\.cts$/, '.cjs')),
+      outfile,
       bundle: true,
-      format: file.endsWith('.cts') ? 'cjs' : 'esm',
+      format: cjs ? 'cjs' : 'esm',
       platform: 'node',
       target: 'node20',
       sourcemap: true,
       legalComments: 'eof',
-      ...(file.endsWith('.cts') ? {} : { banner: { js: requireShim } }),
+      metafile: true,
+      ...(cjs ? {} : { banner: { js: requireShim } }),
       logLevel: 'warning',
-    }),
-  ),
+    });
+    // The bundled packages' licenses travel with their code.
+    const notices = licenses(Object.keys(metafile.inputs)).map((notice) => notice.replaceAll('*/', '* /'));
+    const code = readFileSync(outfile, 'utf8');
+    const found = code.lastIndexOf('//# sourceMappingURL=');
+    const mapComment = found === -1 ? code.length : found;
+    writeFileSync(outfile, `${code.slice(0, mapComment)}/*! Bundled from:\n\n${notices.join('\n\n---\n\n')}\n*/\n${code.slice(mapComment)}`);
+  }),
 );
