@@ -1,4 +1,4 @@
-import type { ParquetWriter } from 'hyparquet-writer';
+import type { ParquetWriter } from './vendor/hyparquet-writer.js';
 import { ByteSink, bitWidth, writeHybrid } from './parquet-bytes.js';
 import type { ColumnBuffer, Dictionary } from './parquet-column-buffer.js';
 import type { ParquetColumn, SchemaElementLike } from './parquet-columns.js';

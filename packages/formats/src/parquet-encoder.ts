@@ -1,6 +1,6 @@
 import { brotliCompressSync, gzipSync } from 'node:zlib';
 import type { DataRecord, RejectedRecord } from '@sluice/core';
-import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
+import { ByteWriter, ParquetWriter } from './vendor/hyparquet-writer.js';
 import { EMPTY } from './json-batch.js';
 import { isRecord } from './json-text.js';
 import type { ParquetOptions } from './options.js';

@@ -3,7 +3,6 @@ import { access, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { ConnectorError, parseDuration, redactUrl, type ConnectorDeps, type DataRecord, type ReadContext, type Source } from '@sluice/core';
 import { BatchCollector } from './batches.js';
-import { CsvParseTokenizer } from './csv-parse-tokenizer.js';
 import { createDecoder, decodeText } from './decode.js';
 import { FastTokenizer } from './fast-tokenizer.js';
 import { expandGlob } from './glob.js';
@@ -94,7 +93,7 @@ export class CsvSource implements Source {
           throw new ConnectorError(message, { where: this.deps.path });
         },
       });
-      const tokenizer = this.tokenizer(handler, input.name);
+      const tokenizer = await this.tokenizer(handler, input.name);
       const chunks = await input.open(ctx.signal);
       for await (const text of decodeText(chunks, this.config.encoding)) {
         tokenizer.write(text);
@@ -147,7 +146,8 @@ export class CsvSource implements Source {
     }
   }
 
-  private tokenizer(handler: RowHandler, name: string): Tokenizer {
+  /** The fast tokenizer, or csv-parse (loaded only then) for dialects the fast one does not cover. */
+  private async tokenizer(handler: RowHandler, name: string): Promise<Tokenizer> {
     const config = this.config;
     const onOversize = (line: number): never => this.oversize(name, line);
     if (this.useFastPath) {
@@ -158,6 +158,7 @@ export class CsvSource implements Source {
         onOversize,
       });
     }
+    const { CsvParseTokenizer } = await import('./csv-parse-tokenizer.js');
     return new CsvParseTokenizer(handler, {
       delimiter: config.delimiter,
       quote: config.quote,
