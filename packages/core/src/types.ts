@@ -236,6 +236,13 @@ export interface Exporter {
    */
   readonly delivery: 'batch' | 'session';
   open(run: ExportRun): Promise<ExportSession>;
+  /**
+   * Optional warm-up the runner starts, without waiting for it, when a run
+   * begins reading a datasource whose rules deliver here: connect, look up
+   * the target's schema. It must not write anything; a failure is ignored
+   * (the first write reports it).
+   */
+  prepare?(signal: AbortSignal): Promise<void>;
   check?(signal: AbortSignal): Promise<void>;
   /** Must be safe to call twice. */
   close?(): Promise<void>;

@@ -112,6 +112,24 @@ describe('Pipeline.run', () => {
     expect(opens).toBe(batchesWithMatches);
   });
 
+  it('starts each target\'s warm-up with the read, once per run, and ignores its failure', async () => {
+    const exporter = recordingExporter('batch');
+    const prepared: boolean[] = [];
+    exporter.prepare = async (signal) => {
+      prepared.push(signal.aborted);
+      // Before the first write: the warm-up does not wait for records.
+      expect(exporter.calls).toEqual([]);
+      throw new Error('connection refused');
+    };
+    const { pipeline } = await pipelineFor({ exporter });
+    const summary = await pipeline.run();
+    expect(prepared).toEqual([false]);
+    expect(summary.targets.sink).toEqual({ routed: expectedBig.length, exported: expectedBig.length, deadLettered: 0 });
+    expect(exporter.delivered.get('big')).toEqual(expectedBig);
+    await pipeline.run();
+    expect(prepared).toEqual([false, false]);
+  });
+
   it('dead-letters only the records a target refuses', async () => {
     const exporter = recordingExporter('batch', { write: (batch) => ({ reject: batch.slice(0, 1) }) });
     const { pipeline, deadLetterDir } = await pipelineFor({ exporter });

@@ -207,6 +207,18 @@ export class PostgresExporter implements Exporter {
     };
   }
 
+  /** A pooled connection opened and the table looked up while the run reads its first batch. */
+  async prepare(signal: AbortSignal): Promise<void> {
+    if (this.#columns || signal.aborted) return;
+    const client = await this.#connect();
+    try {
+      const columns = await loadColumns(client, this.#table);
+      this.#columns ??= columns;
+    } finally {
+      client.release();
+    }
+  }
+
   async check(signal: AbortSignal): Promise<void> {
     if (signal.aborted) throw abortError(signal);
     const client = await this.#connect();

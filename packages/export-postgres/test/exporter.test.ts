@@ -211,6 +211,30 @@ describe('upsert', () => {
 });
 
 describe('connection failures', () => {
+  it('prepare connects and looks the table up without writing; a missing table is left to the first write', async () => {
+    const table = uniqueName('warm');
+    await pool.query(`CREATE TABLE ${table} (id int PRIMARY KEY, v text)`);
+    const exporter = create({ url: db.url, table });
+    await exporter.prepare!(signal);
+    // The pooled connection stays open for the first write; nothing was written.
+    const sessions = await rows(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'sluice'`);
+    expect(sessions[0]!.n).toBeGreaterThanOrEqual(1);
+    expect(await rows(`SELECT * FROM ${table}`)).toEqual([]);
+    const session = await exporter.open(makeExportRun());
+    await session.write([{ id: 1, v: 'a' }], signal);
+    expect(await rows(`SELECT * FROM ${table}`)).toEqual([{ id: 1, v: 'a' }]);
+    await exporter.close?.();
+
+    const missing = create({ url: db.url, table: uniqueName('missing') });
+    await missing.prepare!(signal);
+    const error = (await (await missing.open(makeExportRun())).write([{ id: 1 }], signal).catch((e: unknown) => e)) as ConnectorError;
+    expect(error.message).toContain('does not exist');
+    await missing.close?.();
+    const unreachable = create({ host: '127.0.0.1', port: 1, table: 't', connect_timeout: '2s' });
+    await expect(unreachable.prepare!(signal)).rejects.toThrow(ConnectorError);
+    await unreachable.close?.();
+  });
+
   it('an unreachable server is a retryable error', async () => {
     const exporter = create({ host: '127.0.0.1', port: 1, table: 't', connect_timeout: '2s' });
     const session = await exporter.open(makeExportRun());

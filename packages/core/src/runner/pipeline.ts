@@ -158,6 +158,11 @@ export class Pipeline {
       }),
     );
 
+    // Targets warm up (connect, look up their schema) while the source starts; a failure shows on the first write.
+    for (const target of new Set(rules.flatMap(({ rule }) => rule.targets))) {
+      this.exporters.get(target)!.instance.prepare?.(run.signal).catch((error: unknown) => logger.debug({ err: describeError(error), target }, 'target warm-up failed'));
+    }
+
     const rejections: Promise<void>[] = [];
     const ctx: ReadContext = {
       signal: run.signal,
