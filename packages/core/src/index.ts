@@ -16,6 +16,7 @@ export type { RunSummary, SourceSummary, RuleSummary, TargetSummary } from './ru
 export { NdjsonDeadLetterStore, type DeadLetterStore, type DeadLetterEntry } from './runner/dead-letter.js';
 export { withRetry, withTimeout, backoffDelay } from './runner/retry.js';
 export { encodeLine, decodeLine } from './runner/codec.js';
+export { parseCsvRows } from './runner/spool.js';
 
 export {
   ruleSchema,

@@ -211,6 +211,25 @@ export interface WriteResult {
    * afterwards. Never set together with `rejected`.
    */
   readonly jsonLines?: Uint8Array;
+  /**
+   * Optional, session delivery, like `jsonLines`: the batch as CSV rows that
+   * read back into exactly its records. Never set together with `rejected`.
+   */
+  readonly csvRows?: CsvRows;
+}
+
+/**
+ * CSV rows (no header) of records whose own keys are all `keys`, in that
+ * order, with only string values: each value written as it is (then it
+ * holds no character of `delimiter`, no quote, no CR or LF) or quoted
+ * (`"…"`, `""` standing for `"`); values separated by `delimiter`, every row
+ * ended by `lineEnding`; UTF-8.
+ */
+export interface CsvRows {
+  readonly bytes: Uint8Array;
+  readonly keys: readonly string[];
+  readonly delimiter: string;
+  readonly lineEnding: string;
 }
 
 export interface ExportSession {

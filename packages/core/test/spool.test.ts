@@ -103,3 +103,33 @@ describe('Spool, string-only batches', () => {
     expect(out).toEqual(records);
   });
 });
+
+describe('Spool, CSV rows an exporter wrote', () => {
+  it('replays exactly the records, quoted or not, with any separators', async () => {
+    const records: DataRecord[] = [
+      { id: '1', note: 'said "hello", twice', empty: '' },
+      { id: '2', note: 'é 日本 😀\r\nnext', empty: '' },
+      { id: '3', note: 'plain', empty: 'x' },
+    ];
+    for (const [delimiter, lineEnding] of [[',', '\n'], ['||', '\r\n'], ['\t', '\n']] as const) {
+      const cell = (value: string) => (value === '' || /[",;|\t\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value);
+      const text = records.map((r) => Object.values(r).map((v) => cell(v as string)).join(delimiter) + lineEnding).join('');
+      const dir = await mkdtemp(path.join(os.tmpdir(), 'sluice-spool-test-'));
+      dirs.push(dir);
+      const spool = new Spool(dir);
+      await spool.append(records, { csvRows: { bytes: Buffer.from(text), keys: ['id', 'note', 'empty'], delimiter, lineEnding } });
+      await spool.append([{ id: '4', note: 'after', empty: '' }]);
+      expect((await replayAll(spool, 2)).flat()).toEqual([...records, { id: '4', note: 'after', empty: '' }]);
+      await spool.discard();
+    }
+  });
+
+  it('refuses rows that do not add up to the records written', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'sluice-spool-test-'));
+    dirs.push(dir);
+    const spool = new Spool(dir);
+    await spool.append([{ a: '1' }, { a: '2' }], { csvRows: { bytes: Buffer.from('1\n'), keys: ['a'], delimiter: ',', lineEnding: '\n' } });
+    await expect(replayAll(spool, 10)).rejects.toThrow('1 CSV rows where 2 records were written');
+    await spool.discard();
+  });
+});

@@ -61,8 +61,8 @@ export class PartFile {
     return this.stream?.bytesWritten ?? 0;
   }
 
-  /** Encodes a batch into the file; `jsonLines` as {@link EncodedStream.write} gives them. */
-  async write(batch: readonly DataRecord[]): Promise<{ rejected: RejectedRecord[]; jsonLines?: Uint8Array }> {
+  /** Encodes a batch into the file; `jsonLines` and `csvRows` as {@link EncodedStream.write} gives them. */
+  async write(batch: readonly DataRecord[]): Promise<Awaited<ReturnType<EncodedStream['write']>>> {
     const result = await this.stream!.write(batch);
     this.records += batch.length - result.rejected.length;
     return result;

@@ -33,7 +33,7 @@ export class FileSession implements ExportSession {
     signal.throwIfAborted();
     const rejected: RejectedRecord[] = [];
     const { maxRecords, maxBytes } = this.options;
-    let jsonLines: Uint8Array | undefined;
+    let encoded: Pick<WriteResult, 'jsonLines' | 'csvRows'> = {};
     let offset = 0;
     while (offset < batch.length) {
       signal.throwIfAborted();
@@ -43,15 +43,18 @@ export class FileSession implements ExportSession {
       offset += chunk.length;
       const written = await this.guard('write', part.finalPath, () => part.write(chunk));
       rejected.push(...written.rejected);
-      // The whole batch in one part: its JSON lines (if the format made some) can stand for it in the runner's spool.
-      if (chunk === batch) jsonLines = written.jsonLines;
+      // The whole batch in one part: its JSON lines or CSV rows (if the format made some) can stand for it in the runner's spool.
+      if (chunk === batch) {
+        if (written.jsonLines !== undefined) encoded = { jsonLines: written.jsonLines };
+        else if (written.csvRows !== undefined) encoded = { csvRows: written.csvRows };
+      }
       if ((maxRecords !== undefined && part.count >= maxRecords) || (maxBytes !== undefined && part.bytes >= maxBytes)) {
         await this.guard('write', part.finalPath, () => part.finish());
         this.current = undefined;
       }
     }
     if (rejected.length > 0) return { rejected };
-    return jsonLines !== undefined ? { jsonLines } : {};
+    return encoded;
   }
 
   end(signal: AbortSignal): Promise<WriteResult> {

@@ -1,7 +1,8 @@
 import { readFile, writeFile, mkdir, chmod } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { ConnectorError, type DataRecord, type Exporter, type WriteResult } from '@sluice/core';
+import { ConnectorError, parseCsvRows, type DataRecord, type Exporter, type WriteResult } from '@sluice/core';
+import fc from 'fast-check';
 import { conformanceRecords, flatConformanceRecords, makeExportRun, memoryLogger } from '@sluice/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { insertPartSuffix, parseByteSize } from '../src/index.js';
@@ -346,6 +347,66 @@ describe('JSON lines for the runner spool', () => {
       const run = makeExportRun({ runId: 'run-1', runStartedAt: started });
       const session = await target.open(run);
       expect((await session.write(batch, run.signal))?.jsonLines).toBeUndefined();
+      await session.end(run.signal);
+      await target.close?.();
+    }
+  });
+});
+
+describe('CSV rows for the runner spool', () => {
+  const keys = ['id', 'note', 'x y'];
+  const nasty = fc.oneof(
+    fc.constantFrom('', ' ', ' lead', 'trail ', 'NULL', 'a,b', 'a;b', 'a||b', 'tab\there', 'say "hi"', '"', '""', 'line\nbreak', 'cr\rlf\r\n', 'é 日本 😀', '\u0000'),
+    fc.string({ maxLength: 6 }),
+  );
+  const record = fc.tuple(nasty, nasty, nasty).map(([id, note, xy]) => ({ id, note, 'x y': xy }) as DataRecord);
+
+  it('read back into exactly the batch, whatever the values and dialect', async () => {
+    let checked = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.array(record, { minLength: 1, maxLength: 5 }), { minLength: 1, maxLength: 3 }),
+        fc.constantFrom(',', ';', '\t', '|'),
+        fc.constantFrom('lf', 'crlf'),
+        fc.boolean(),
+        fc.constantFrom('', 'NULL'),
+        async (batches, delimiter, lineEnding, header, nullValue) => {
+          const target = make({ path: `out/{rule}-${checked}.csv`, csv: { delimiter, line_ending: lineEnding, header, null_value: nullValue } });
+          const run = makeExportRun({ runId: 'run-1', runStartedAt: started });
+          const session = await target.open(run);
+          for (const batch of batches) {
+            const result = await session.write(batch, run.signal);
+            const rows = result?.csvRows;
+            if (batch.some((r) => Object.values(r).some((v) => !(v as string).isWellFormed()))) {
+              expect(rows).toBeUndefined();
+              continue;
+            }
+            expect(rows).toBeDefined();
+            expect(rows!.keys).toEqual(keys);
+            expect(parseCsvRows(Buffer.from(rows!.bytes).toString('utf8'), rows!)).toEqual(batch);
+            checked++;
+          }
+          await session.end(run.signal);
+          await target.close?.();
+        },
+      ),
+      { numRuns: 60 },
+    );
+    expect(checked).toBeGreaterThan(30);
+  });
+
+  it('none for records that would not come back as they were', async () => {
+    let n = 0;
+    for (const batch of [
+      [{ id: '1', n: 2 }],
+      [{ id: '1', note: 'a' }, { note: 'b', id: '2' }],
+      [{ id: '1', note: 'a' }, { id: '2' }],
+      [{ id: '1', note: null }],
+    ] as DataRecord[][]) {
+      const target = make({ path: `out/{rule}-none-${n++}.csv` });
+      const run = makeExportRun({ runId: 'run-1', runStartedAt: started });
+      const session = await target.open(run);
+      expect((await session.write(batch, run.signal))?.csvRows).toBeUndefined();
       await session.end(run.signal);
       await target.close?.();
     }

@@ -20,6 +20,7 @@ export class CsvEncoder implements RecordEncoder {
   #columns: string[] | undefined;
   #columnSet: Set<string> | undefined;
   #headerDone = false;
+  #exactKeys = false;
   #ended = false;
   readonly #delimiter: string;
   readonly #eol: string;
@@ -55,9 +56,12 @@ export class CsvEncoder implements RecordEncoder {
       this.#setColumns(unionOfFields(batch));
     }
     let text = this.#headerText();
+    const header = text;
     const columns = this.#columns as string[];
     const columnSet = this.#columnSet as Set<string>;
     const width = columns.length;
+    // Whether the rows read back into exactly these records (see EncodeResult.csvRows).
+    let exact = this.#exactKeys;
     for (const record of batch) {
       if (!isRecord(record)) {
         rejected.push({ record, error: new TypeError('record is not an object') });
@@ -71,6 +75,7 @@ export class CsvEncoder implements RecordEncoder {
         });
         continue;
       }
+      if (exact) exact = ownStringFields(record, columns);
       let row = '';
       try {
         for (let i = 0; i < width; i++) {
@@ -84,7 +89,11 @@ export class CsvEncoder implements RecordEncoder {
       text += row + this.#eol;
       this.#records++;
     }
-    return { bytes: text === '' ? EMPTY : utf8(text), rejected };
+    if (text === '') return { bytes: EMPTY, rejected };
+    const bytes = utf8(text);
+    // Lone surrogates do not survive UTF-8: such rows do not read back exactly.
+    if (!exact || rejected.length > 0 || text === header || !(text as string & { isWellFormed(): boolean }).isWellFormed()) return { bytes, rejected };
+    return { bytes, rejected, csvRows: { offset: Buffer.byteLength(header), keys: columns, delimiter: this.#delimiter, lineEnding: this.#eol } };
   }
 
   end(): Uint8Array {
@@ -98,6 +107,8 @@ export class CsvEncoder implements RecordEncoder {
   #setColumns(columns: string[]): void {
     this.#columns = columns;
     this.#columnSet = new Set(columns);
+    // `__proto__` cannot be read back by assignment; a delimiter with a quote or line break is not a plain separator.
+    this.#exactKeys = columns.length > 0 && !columns.includes('__proto__') && !/["\r\n]/.test(this.#delimiter) && this.#delimiter !== '';
   }
 
   #headerText(): string {
@@ -146,6 +157,16 @@ function unionOfFields(batch: readonly DataRecord[]): string[] {
     for (const key in record) seen.add(key);
   }
   return [...seen];
+}
+
+/** Whether the record's own keys are exactly `columns`, in order, each holding a string. */
+function ownStringFields(record: Record<string, unknown>, columns: readonly string[]): boolean {
+  let i = 0;
+  for (const key in record) {
+    if (key !== columns[i] || typeof record[key] !== 'string') return false;
+    i++;
+  }
+  return i === columns.length && Object.getPrototypeOf(record) === Object.prototype;
 }
 
 /** The first field with a value that has no column, if any. */

@@ -1,6 +1,6 @@
 import { finished } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
-import type { DataRecord, RejectedRecord } from '@sluice/core';
+import type { CsvRows, DataRecord, RejectedRecord } from '@sluice/core';
 import type { EncodedStream, EncodedStreamOptions, RecordEncoder } from './types.js';
 
 /**
@@ -68,11 +68,17 @@ export function createEncodedStream(
     get bytesWritten() {
       return bytesWritten;
     },
-    async write(batch: readonly DataRecord[]): Promise<{ rejected: RejectedRecord[]; jsonLines?: Uint8Array }> {
+    async write(batch: readonly DataRecord[]): Promise<{ rejected: RejectedRecord[]; jsonLines?: Uint8Array; csvRows?: CsvRows }> {
       if (ended) throw new Error('encoded stream: write() after end()');
-      const { bytes, rejected, jsonLines } = encoder.write(batch);
+      const { bytes, rejected, jsonLines, csvRows } = encoder.write(batch);
       await push(bytes);
-      return jsonLines === true && rejected.length === 0 ? { rejected, jsonLines: bytes } : { rejected };
+      if (rejected.length > 0) return { rejected };
+      if (jsonLines === true) return { rejected, jsonLines: bytes };
+      if (csvRows !== undefined) {
+        const { offset, keys, delimiter, lineEnding } = csvRows;
+        return { rejected, csvRows: { bytes: bytes.subarray(offset), keys, delimiter, lineEnding } };
+      }
+      return { rejected };
     },
     async end(): Promise<void> {
       if (ended) return;

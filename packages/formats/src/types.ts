@@ -1,4 +1,4 @@
-import type { DataRecord, RejectedRecord } from '@sluice/core';
+import type { CsvRows, DataRecord, RejectedRecord } from '@sluice/core';
 
 /** The encodings Sluice can write. */
 export type FormatName = 'ndjson' | 'json' | 'csv' | 'parquet';
@@ -16,6 +16,13 @@ export interface EncodeResult {
    * these bytes instead of encoding them again.
    */
   readonly jsonLines?: boolean;
+  /**
+   * Set when the bytes from `offset` on (after a header line) are CSV rows
+   * that read back into exactly the batch's records, as core's `CsvRows`
+   * describes: every record's own keys are `keys` in that order, every value
+   * a string, nothing rejected.
+   */
+  readonly csvRows?: { readonly offset: number; readonly keys: readonly string[]; readonly delimiter: string; readonly lineEnding: string };
 }
 
 /**
@@ -58,7 +65,7 @@ export interface EncodedStream {
    * (after `drain` if needed). `jsonLines`: the encoded bytes, when they are
    * JSON lines of exactly the batch's records (see {@link EncodeResult.jsonLines}).
    */
-  write(batch: readonly DataRecord[]): Promise<{ rejected: RejectedRecord[]; jsonLines?: Uint8Array }>;
+  write(batch: readonly DataRecord[]): Promise<{ rejected: RejectedRecord[]; jsonLines?: Uint8Array; csvRows?: CsvRows }>;
   /** Writes the encoder's tail and ends the sink; resolves when `out` has finished. */
   end(): Promise<void>;
   /** Uncompressed bytes produced so far (for size-based rollover). */

@@ -90,8 +90,8 @@ export class Route {
       }
       return;
     }
-    const lines = result?.jsonLines;
-    await spool.append(records, lines !== undefined && !result?.rejected?.length ? lines : undefined);
+    // Bytes the session already encoded stand for the records, unless some were refused.
+    await spool.append(records, result?.rejected?.length ? {} : { jsonLines: result?.jsonLines, csvRows: result?.csvRows });
     this.collect(result);
   }
 

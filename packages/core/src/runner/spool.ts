@@ -2,7 +2,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdtemp, open, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { DataRecord } from '../types.js';
+import type { CsvRows, DataRecord } from '../types.js';
 import { decodeLine, encodeLine, encodePlainBatch, packStringBatch, unpackStringBatch } from './codec.js';
 
 /**
@@ -18,6 +18,15 @@ const enum Frame {
   TaggedLines = 0x54, // T
   /** JSON lines of plain records, as an exporter wrote them (WriteResult.jsonLines). */
   PlainLines = 0x4e, // N
+  /** CSV rows of string-only records, as an exporter wrote them (WriteResult.csvRows): meta JSON length (uint32 LE), meta JSON, the rows. */
+  CsvRows = 0x43, // C
+}
+
+interface CsvMeta {
+  readonly keys: readonly string[];
+  readonly delimiter: string;
+  readonly lineEnding: string;
+  readonly records: number;
 }
 
 const FRAME_HEADER = 5;
@@ -55,10 +64,10 @@ export class Spool {
   }
 
   /**
-   * Appends a batch. `jsonLines`: the same records as JSON lines an exporter
-   * already encoded (see WriteResult.jsonLines), kept as they are.
+   * Appends a batch. `encoded`: the same records as an exporter already
+   * encoded them (WriteResult.jsonLines or csvRows), kept as they are.
    */
-  async append(records: readonly DataRecord[], jsonLines?: Uint8Array): Promise<void> {
+  async append(records: readonly DataRecord[], encoded: { jsonLines?: Uint8Array | undefined; csvRows?: CsvRows | undefined } = {}): Promise<void> {
     if (records.length === 0) return;
     if (this.failure) throw this.failure;
     if (!this.stream) {
@@ -66,7 +75,13 @@ export class Spool {
       this.stream = createWriteStream(this.file, { highWaterMark: 1 << 20 });
       this.stream.on('error', (error) => (this.failure = error));
     }
-    const parts = jsonLines === undefined ? encodeFrame(records) : [frameHeader(Frame.PlainLines, jsonLines.length), jsonLines];
+    const { jsonLines, csvRows } = encoded;
+    const parts =
+      jsonLines !== undefined
+        ? [frameHeader(Frame.PlainLines, jsonLines.length), jsonLines]
+        : csvRows !== undefined
+          ? csvFrame(csvRows, records.length)
+          : encodeFrame(records);
     const stream = this.stream;
     this.count += records.length;
     stream.cork();
@@ -142,6 +157,58 @@ function encodeFrame(records: readonly DataRecord[]): Buffer[] {
   return [frameHeader(Frame.TaggedLines, text.length), text];
 }
 
+function csvFrame(rows: CsvRows, records: number): Buffer[] {
+  const meta = Buffer.from(JSON.stringify({ keys: rows.keys, delimiter: rows.delimiter, lineEnding: rows.lineEnding, records } satisfies CsvMeta), 'utf8');
+  const head = frameHeader(Frame.CsvRows, 4 + meta.length + rows.bytes.length, 4);
+  head.writeUInt32LE(meta.length, FRAME_HEADER);
+  return [head, meta, Buffer.from(rows.bytes.buffer, rows.bytes.byteOffset, rows.bytes.byteLength)];
+}
+
+/** The records of CSV rows as {@link CsvRows} describes them. */
+export function parseCsvRows(text: string, meta: Omit<CsvMeta, 'records'>): DataRecord[] {
+  const { keys, delimiter, lineEnding } = meta;
+  const width = keys.length;
+  const records: DataRecord[] = [];
+  // Assignment would set the prototype: `__proto__` becomes an own property.
+  const plainKeys = !keys.includes('__proto__');
+  let at = 0;
+  while (at < text.length) {
+    const record: DataRecord = {};
+    for (let k = 0; k < width; k++) {
+      const last = k === width - 1;
+      const separator = last ? lineEnding : delimiter;
+      let value: string;
+      if (text.charCodeAt(at) === 34) {
+        value = '';
+        let from = at + 1;
+        for (;;) {
+          const quote = text.indexOf('"', from);
+          if (quote < 0) throw new Error('the spool file has an unclosed quoted CSV value');
+          if (text.charCodeAt(quote + 1) === 34) {
+            value += text.slice(from, quote + 1);
+            from = quote + 2;
+            continue;
+          }
+          value += text.slice(from, quote);
+          at = quote + 1;
+          break;
+        }
+        if (!text.startsWith(separator, at)) throw new Error('the spool file has a quoted CSV value that does not end its field');
+      } else {
+        const end = text.indexOf(separator, at);
+        if (end < 0) throw new Error('the spool file has a CSV row without its line ending');
+        value = text.slice(at, end);
+        at = end;
+      }
+      at += separator.length;
+      if (plainKeys) record[keys[k]!] = value;
+      else Object.defineProperty(record, keys[k]!, { value, enumerable: true, writable: true, configurable: true });
+    }
+    records.push(record);
+  }
+  return records;
+}
+
 function frameHeader(kind: Frame, payloadLength: number, extra = 0): Buffer {
   const head = Buffer.allocUnsafe(FRAME_HEADER + extra);
   head[0] = kind;
@@ -162,6 +229,13 @@ function decodeFrame(kind: number, payload: Buffer): DataRecord[] {
     }
     case Frame.PlainJson:
       return JSON.parse(payload.toString('utf8')) as DataRecord[];
+    case Frame.CsvRows: {
+      const metaEnd = 4 + payload.readUInt32LE(0);
+      const meta = JSON.parse(payload.toString('utf8', 4, metaEnd)) as CsvMeta;
+      const records = parseCsvRows(payload.toString('utf8', metaEnd), meta);
+      if (records.length !== meta.records) throw new Error(`the spool file has ${records.length} CSV rows where ${meta.records} records were written`);
+      return records;
+    }
     case Frame.PlainLines:
       // No reviver: a plain record's string values are never tags.
       return payload
