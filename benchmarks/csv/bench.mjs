@@ -49,20 +49,19 @@ export async function generate(file, rows, seed = 42) {
   await once(out, 'finish');
 }
 
-/** `value > 1500 AND status = 'active'`, the shape the runner hands a source. */
-function pushdown() {
-  const candidate = (r) => {
-    const v = typeof r.value === 'number' ? r.value : Number(r.value);
-    return v > 1500 && r.status === 'active';
-  };
-  const rule = { name: 'hot', datasources: ['bench'], targets: ['out'], condition: { kind: 'all', children: [] } };
-  return {
-    rules: [{ rule, fields: ['value', 'status'], test: candidate, stats: { missing: 0, unconvertible: 0 } }],
-    fields: ['value', 'status'],
-    candidate,
-    condition: rule.condition,
-    runStartedAt: new Date(),
-  };
+/**
+ * `value > 1500 AND status = 'active'`, compiled by core as the runner does:
+ * worker threads get the rule's AST and compile it themselves, so a
+ * hand-made predicate would not reach them.
+ */
+async function pushdown() {
+  const core = await import('../../packages/core/dist/index.js');
+  const runStartedAt = new Date();
+  const rule = core.normalizeRule(
+    { name: 'hot', conditions: [{ field: 'value', type: 'greater_than', value: 1500 }, { field: 'status', type: 'equals', value: 'active' }], export_target: 'out' },
+    { runStartedAt, allDatasources: ['bench'] },
+  );
+  return core.compilePushdown([core.compileRule(rule)], runStartedAt);
 }
 
 async function runOnce(mode, file) {
@@ -82,9 +81,9 @@ async function runOnce(mode, file) {
     logger,
     reject: () => rejected++,
     skipped: (n) => (skipped += n),
-    ...(mode === 'fast-no-pushdown' ? {} : { rules: pushdown() }),
+    ...(mode === 'fast-no-pushdown' ? {} : { rules: await pushdown() }),
   };
-  const rule = pushdown().candidate;
+  const rule = (await pushdown()).candidate;
   const t0 = process.hrtime.bigint();
   for await (const batch of source.read(ctx)) for (const r of batch) if (rule(r)) matched++;
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
