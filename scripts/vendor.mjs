@@ -20,7 +20,8 @@ const requireShim = "import { createRequire as __vendorCreateRequire } from 'nod
 function licenses(inputs) {
   const roots = new Set();
   for (const input of inputs) {
-    const match = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(input);
+    // A plugin's module is named `namespace:path`.
+    const match = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(input.replace(/^[a-z-]+:/, ''));
     if (match) roots.add(path.resolve(match[1]));
   }
   return [...roots].sort().map((root) => {
@@ -30,6 +31,26 @@ function licenses(inputs) {
     return `${name}@${version}\n\n${text}`;
   });
 }
+
+/**
+ * zod's `z.locales` holds error messages in some 60 languages (about a third
+ * of the bundle, ~15 ms of every start to compile). Sluice's messages are
+ * English, which zod loads on its own (classic/schemas.js imports en.js), so
+ * the bundle's `z.locales` (and `z.core.locales`) keep English only.
+ */
+const englishOnlyZodLocales = {
+  name: 'zod-english-only',
+  setup(build) {
+    build.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
+      /[\\/]zod[\\/]v4[\\/](?:classic|core|mini)[\\/]/.test(args.importer) ? { path: path.join(path.dirname(args.importer), '../locales/index.js'), namespace: 'zod-locales' } : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'zod-locales' }, (args) => ({
+      contents: `export { default as en } from ${JSON.stringify(path.join(path.dirname(args.path), 'en.js'))};`,
+      resolveDir: path.dirname(args.path),
+      loader: 'js',
+    }));
+  },
+};
 
 await Promise.all(
   names.map(async (file) => {
@@ -47,6 +68,7 @@ await Promise.all(
       metafile: true,
       ...(cjs ? {} : { banner: { js: requireShim } }),
       logLevel: 'warning',
+      plugins: [englishOnlyZodLocales],
     });
     // The bundled packages' licenses travel with their code.
     const notices = licenses(Object.keys(metafile.inputs)).map((notice) => notice.replaceAll('*/', '* /'));
