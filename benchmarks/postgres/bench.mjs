@@ -27,7 +27,7 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { pg, seedReadings } from './seed.mjs';
+import { pg, pipelineYaml, seedReadings } from './seed.mjs';
 
 const ROWS = Number(process.argv[2] ?? 2_000_000);
 const RUNS = Number(process.argv[3] ?? 3);
@@ -54,31 +54,7 @@ const { admin, db, dbUrl, expected } = await seedReadings({ adminUrl, dbName, ro
 
 function configFor(pushdown, readMode) {
   const file = join(work, `config-${pushdown}-${readMode}.yaml`);
-  writeFileSync(
-    file,
-    `settings:
-  batch_size: ${BATCH}
-  log_level: warn
-  dead_letter: { path: ${JSON.stringify(join(work, 'dead'))} }
-datasources:
-  readings:
-    type: postgresql
-    url: ${JSON.stringify(dbUrl)}
-    query: SELECT * FROM readings
-    pushdown: ${pushdown}${readMode ? `\n    read_mode: ${readMode}` : ''}
-processing_rules:
-  - name: high
-    threshold_field: value
-    threshold_type: greater_than
-    threshold_value: 1000
-    export_target: alerts
-export_targets:
-  alerts:
-    type: postgresql
-    url: ${JSON.stringify(dbUrl)}
-    table: alerts
-`,
-  );
+  writeFileSync(file, pipelineYaml({ dbUrl, batch: BATCH, deadLetterDir: join(work, 'dead'), pushdown, readMode }));
   return file;
 }
 

@@ -35,3 +35,32 @@ export async function seedReadings({ adminUrl, dbName, rows, alerts = false, app
   const expected = Number((await db.query('SELECT count(*) FROM readings WHERE value > 1000')).rows[0].count);
   return { admin, db, dbUrl, expected };
 }
+
+/**
+ * The benchmark pipeline's config text: the seeded `readings` table → rule
+ * `value > 1000` (8 %) → the `alerts` table, through the CLI's YAML.
+ */
+export function pipelineYaml({ dbUrl, batch, deadLetterDir, pushdown, readMode }) {
+  return `settings:
+  batch_size: ${batch}
+  log_level: warn
+  dead_letter: { path: ${JSON.stringify(deadLetterDir)} }
+datasources:
+  readings:
+    type: postgresql
+    url: ${JSON.stringify(dbUrl)}
+    query: SELECT * FROM readings
+    pushdown: ${pushdown}${readMode ? `\n    read_mode: ${readMode}` : ''}
+processing_rules:
+  - name: high
+    threshold_field: value
+    threshold_type: greater_than
+    threshold_value: 1000
+    export_target: alerts
+export_targets:
+  alerts:
+    type: postgresql
+    url: ${JSON.stringify(dbUrl)}
+    table: alerts
+`;
+}

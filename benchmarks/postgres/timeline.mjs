@@ -15,7 +15,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { seedReadings } from './seed.mjs';
+import { pipelineYaml, seedReadings } from './seed.mjs';
 import { loadValidConfig } from '../../apps/cli/dist/load.js';
 import { Pipeline } from '../../packages/core/dist/index.js';
 import { PostgresSource } from '../../packages/source-postgres/dist/postgres-source.js';
@@ -58,32 +58,7 @@ PostgresExporter.prototype.write = async function (batch, signal) {
 
 const { admin, db, dbUrl, expected } = await seedReadings({ adminUrl, dbName, rows: ROWS, alerts: true });
 const file = join(work, 'config.yaml');
-writeFileSync(
-  file,
-  `settings:
-  batch_size: ${BATCH}
-  log_level: warn
-  dead_letter: { path: ${JSON.stringify(join(work, 'dead'))} }
-datasources:
-  readings:
-    type: postgresql
-    url: ${JSON.stringify(dbUrl)}
-    query: SELECT * FROM readings
-    pushdown: auto
-    read_mode: ${READ_MODE}
-processing_rules:
-  - name: high
-    threshold_field: value
-    threshold_type: greater_than
-    threshold_value: 1000
-    export_target: alerts
-export_targets:
-  alerts:
-    type: postgresql
-    url: ${JSON.stringify(dbUrl)}
-    table: alerts
-`,
-);
+writeFileSync(file, pipelineYaml({ dbUrl, batch: BATCH, deadLetterDir: join(work, 'dead'), pushdown: 'auto', readMode: READ_MODE }));
 
 const silent = { trace() {}, debug() {}, info() {}, warn() {}, error() {}, fatal() {}, child: () => silent };
 try {
