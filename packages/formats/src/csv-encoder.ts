@@ -67,7 +67,9 @@ export class CsvEncoder implements RecordEncoder {
         rejected.push({ record, error: new TypeError('record is not an object') });
         continue;
       }
-      const extra = extraField(record, columnSet);
+      // A record whose own keys are exactly the columns has no extra field to look for.
+      if (exact) exact = ownStringFields(record, columns);
+      const extra = exact ? undefined : extraField(record, columnSet);
       if (extra !== undefined) {
         rejected.push({
           record,
@@ -75,7 +77,6 @@ export class CsvEncoder implements RecordEncoder {
         });
         continue;
       }
-      if (exact) exact = ownStringFields(record, columns);
       let row = '';
       try {
         for (let i = 0; i < width; i++) {
