@@ -33,6 +33,7 @@ export {
   toTime,
   toStringValue,
   toBoolean,
+  parsePlainDecimalBytes,
   parseIsoTime,
   daysFromCivil,
   OPERATORS,

@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { NUMBER_TEXT_PATTERN, TIME_TEXT_PATTERN, parseIsoTime, toBoolean, toNumber, toStringValue, toTime } from '../src/rules/coerce.js';
+import { NUMBER_TEXT_PATTERN, TIME_TEXT_PATTERN, parseIsoTime, parsePlainDecimalBytes, toBoolean, toNumber, toStringValue, toTime } from '../src/rules/coerce.js';
 
 describe('toNumber', () => {
   it.each([
@@ -127,5 +128,29 @@ describe('toNumber on generated numeric text', () => {
       }),
       { numRuns: 1000 },
     );
+  });
+});
+
+describe('parsePlainDecimalBytes', () => {
+  it('is toNumber of the decoded text for plain decimals, NaN for anything else', () => {
+    const text = fc.oneof(
+      fc.double({ noNaN: true, noDefaultInfinity: true }).map(String),
+      fc.stringMatching(/^[-+]?[0-9]{0,17}(\.[0-9]{0,4})?$/),
+      fc.constantFrom('', '.', '-', '+', '1.2.3', ' 12', '12 ', '1e3', '0x10', 'NaN', '007', '-0', '1.', '.5', '123456789012345', '1234567890123456', 'é1'),
+    );
+    let plain = 0;
+    fc.assert(
+      fc.property(text, (value) => {
+        const bytes = Buffer.from(`,${value},`, 'utf8');
+        const n = parsePlainDecimalBytes(bytes, 1, bytes.length - 1);
+        if (Number.isNaN(n)) return;
+        plain++;
+        expect(Object.is(n, toNumber(value))).toBe(true);
+      }),
+      { numRuns: 2000 },
+    );
+    expect(plain).toBeGreaterThan(500);
+    expect(parsePlainDecimalBytes(Buffer.from('1e3'), 0, 3)).toBeNaN();
+    expect(parsePlainDecimalBytes(Buffer.from('1234567890123456'), 0, 16)).toBeNaN();
   });
 });

@@ -15,43 +15,19 @@ type Verdict = typeof NO | typeof YES | typeof MAYBE;
  */
 export type ByteTest = (buf: Buffer, starts: Int32Array, ends: Int32Array, escaped: Uint8Array) => Verdict;
 
-/** Compiles a leaf the engine's way, for the fields decoded as text. */
-export type CompileCondition = (node: ConditionNode, stats: RuleStats) => (record: DataRecord) => boolean;
+/**
+ * What the filter takes from core's rule engine (`@sluice/core/compile` in a
+ * worker): its leaf compiler, for fields decoded as text, and its plain
+ * decimal parser on bytes.
+ */
+export interface ByteFilterEngine {
+  compileCondition(node: ConditionNode, stats: RuleStats): (record: DataRecord) => boolean;
+  parsePlainDecimalBytes(bytes: Uint8Array, start: number, end: number): number;
+}
 
 type Compiled = ByteTest | Verdict;
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
-/** Exact powers of ten, as in core's parsePlainDecimal. */
-const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
-
-/**
- * core's `parsePlainDecimal` on bytes: the same grammar (sign, at most 15
- * digits, one dot) and the same arithmetic, so the same double as the engine
- * gets from the decoded text; NaN for anything else (the engine's general
- * path decides those).
- */
-export function plainDecimal(buf: Buffer, start: number, end: number): number {
-  let i = start;
-  let c = i < end ? buf[i]! : -1;
-  const negative = c === 45;
-  if (negative || c === 43) i++;
-  let mantissa = 0;
-  let digits = 0;
-  let dot = -1;
-  for (; i < end; i++) {
-    c = buf[i]!;
-    const d = c - 48;
-    if (d >= 0 && d <= 9) {
-      mantissa = mantissa * 10 + d;
-      digits++;
-    } else if (c === 46 && dot < 0) dot = digits;
-    else return NaN;
-  }
-  if (digits === 0 || digits > 15) return NaN;
-  const value = dot < 0 ? mantissa : mantissa / POW10[digits - dot]!;
-  return negative ? -value : value;
-}
 
 /**
  * Compiles the push-down condition (the OR of the rules reading a CSV
@@ -65,26 +41,26 @@ export function plainDecimal(buf: Buffer, start: number, end: number): number {
  * `columns` are the record's keys in order, all distinct, every value a
  * string (no declared types).
  */
-export function compileByteFilter(condition: ConditionNode, columns: readonly string[], compileCondition: CompileCondition): ByteTest | undefined {
+export function compileByteFilter(condition: ConditionNode, columns: readonly string[], engine: ByteFilterEngine): ByteTest | undefined {
   const index = new Map(columns.map((name, i) => [name, i]));
-  const compiled = compileNode(condition, index, compileCondition);
+  const compiled = compileNode(condition, index, engine);
   if (typeof compiled === 'function') return compiled;
   return compiled === NO ? () => NO : undefined;
 }
 
-function compileNode(node: ConditionNode, index: ReadonlyMap<string, number>, compileCondition: CompileCondition): Compiled {
+function compileNode(node: ConditionNode, index: ReadonlyMap<string, number>, engine: ByteFilterEngine): Compiled {
   switch (node.kind) {
     case 'leaf':
-      return compileLeaf(node, index, compileCondition);
+      return compileLeaf(node, index, engine);
     case 'not': {
-      const child = compileNode(node.child, index, compileCondition);
+      const child = compileNode(node.child, index, engine);
       if (typeof child !== 'function') return flip(child);
       return (b, s, e, x) => flip(child(b, s, e, x));
     }
     case 'all':
-      return combine(node.children.map((c) => compileNode(c, index, compileCondition)), NO, YES);
+      return combine(node.children.map((c) => compileNode(c, index, engine)), NO, YES);
     case 'any':
-      return combine(node.children.map((c) => compileNode(c, index, compileCondition)), YES, NO);
+      return combine(node.children.map((c) => compileNode(c, index, engine)), YES, NO);
   }
 }
 
@@ -124,7 +100,8 @@ function combine(children: readonly Compiled[], decisive: Verdict, neutral: Verd
   };
 }
 
-function compileLeaf(leaf: LeafNode, index: ReadonlyMap<string, number>, compileCondition: CompileCondition): Compiled {
+function compileLeaf(leaf: LeafNode, index: ReadonlyMap<string, number>, engine: ByteFilterEngine): Compiled {
+  const { compileCondition } = engine;
   const stats: RuleStats = { missing: 0, unconvertible: 0 };
   // A nested path, or a name the engine reads through a getter: decided later, on the record.
   if (leaf.path.length !== 1 || leaf.path[0]! in Object.prototype) return MAYBE;
@@ -134,8 +111,8 @@ function compileLeaf(leaf: LeafNode, index: ReadonlyMap<string, number>, compile
   if (column === undefined) return compileCondition(leaf, stats)({}) ? YES : NO;
   const { op, operand } = leaf;
   if (operand.kind === 'none') return op === 'is_null' ? NO : YES; // a CSV value is never null
-  if (operand.kind === 'scalar' && operand.value.type === 'number') return numberLeaf(column, op, operand.value.value, operand.value.value);
-  if (operand.kind === 'range' && operand.low.type === 'number') return numberLeaf(column, op, operand.low.value, operand.high.value as number);
+  if (operand.kind === 'scalar' && operand.value.type === 'number') return numberLeaf(engine, column, op, operand.value.value, operand.value.value);
+  if (operand.kind === 'range' && operand.low.type === 'number') return numberLeaf(engine, column, op, operand.low.value, operand.high.value as number);
   if (operand.kind === 'scalar' && operand.value.type === 'string' && (op === 'equals' || op === 'not_equals')) {
     return equalsLeaf(column, op === 'equals', operand.value.value);
   }
@@ -149,7 +126,7 @@ function compileLeaf(leaf: LeafNode, index: ReadonlyMap<string, number>, compile
   };
 }
 
-function numberLeaf(column: number, op: LeafNode['op'], t: number, hi: number): Compiled {
+function numberLeaf({ parsePlainDecimalBytes }: ByteFilterEngine, column: number, op: LeafNode['op'], t: number, hi: number): Compiled {
   let compare: (n: number) => boolean;
   switch (op) {
     case 'greater_than':
@@ -181,7 +158,7 @@ function numberLeaf(column: number, op: LeafNode['op'], t: number, hi: number): 
   }
   return (buf, s, e, x) => {
     if (x[column] === 1) return MAYBE;
-    const n = plainDecimal(buf, s[column]!, e[column]!);
+    const n = parsePlainDecimalBytes(buf, s[column]!, e[column]!);
     // Not plain decimal text: blank, exponent, whitespace, or not a number at all.
     if (n !== n) return MAYBE;
     return compare(n) ? YES : NO;

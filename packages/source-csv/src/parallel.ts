@@ -3,7 +3,7 @@ import { open } from 'node:fs/promises';
 import os from 'node:os';
 import { StringDecoder } from 'node:string_decoder';
 import { Worker } from 'node:worker_threads';
-import { compileCondition, compilePushdown, compileRule, ConnectorError, type DataRecord, type ReadContext } from '@sluice/core';
+import { compileCondition, compilePushdown, compileRule, ConnectorError, parsePlainDecimalBytes, type DataRecord, type ReadContext } from '@sluice/core';
 import type { BatchCollector } from './batches.js';
 import { FastTokenizer } from './fast-tokenizer.js';
 import type { RangeJob, RangeMessage, WorkerInit, WorkerMessage } from './parallel-protocol.js';
@@ -249,7 +249,7 @@ export async function* readParallel(options: Options): AsyncGenerator<DataRecord
       // No worker took range i: none is ready yet, so this thread reads it instead of waiting.
       const inline = !results.has(i) && tuning.readWhileStarting;
       if (inline) {
-        here ??= createRangeReader(init, init.rules.length > 0 ? { compilePushdown, compileRule, compileCondition } : undefined);
+        here ??= createRangeReader(init, init.rules.length > 0 ? { compilePushdown, compileRule, compileCondition, parsePlainDecimalBytes } : undefined);
         results.set(i, Promise.resolve(here(jobs[dispatched++]!).message));
       }
       while (!results.has(i)) {

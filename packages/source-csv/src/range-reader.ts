@@ -11,7 +11,7 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import type { compilePushdown as CompilePushdown, compileRule as CompileRule, DataRecord } from '@sluice/core';
 import { BatchCollector } from './batches.js';
-import { compileByteFilter, MAYBE, NO, YES, type ByteTest, type CompileCondition } from './byte-filter.js';
+import { compileByteFilter, MAYBE, NO, YES, type ByteFilterEngine, type ByteTest } from './byte-filter.js';
 import { ByteLineScanner, ODD_LINE, PLAIN } from './byte-lines.js';
 import { FastTokenizer } from './fast-tokenizer.js';
 import { BytePacker } from './packer.js';
@@ -20,10 +20,9 @@ import type { CsvRowError } from './row-errors.js';
 import { RowHandler } from './rows.js';
 
 /** Core's rule compiler: `@sluice/core/compile` in a worker, `@sluice/core` in the main thread. */
-export interface RuleCompiler {
+export interface RuleCompiler extends ByteFilterEngine {
   compilePushdown: typeof CompilePushdown;
   compileRule: typeof CompileRule;
-  compileCondition: CompileCondition;
 }
 
 /** A range's result and the buffers to transfer with it. */
@@ -37,8 +36,7 @@ class Oversize extends Error {}
 
 /** A reader of ranges for `init`; `compiler` is needed when there are rules. */
 export function createRangeReader(init: WorkerInit, compiler: RuleCompiler | undefined): (job: RangeJob) => RangeOutput {
-  const { compilePushdown, compileRule, compileCondition } = compiler ?? ({} as Partial<RuleCompiler>);
-  const pushdown = compilePushdown && compileRule ? compilePushdown(init.rules.map((rule) => compileRule(rule)), new Date(init.runStartedAt)) : undefined;
+  const pushdown = compiler ? compiler.compilePushdown(init.rules.map((rule) => compiler.compileRule(rule)), new Date(init.runStartedAt)) : undefined;
   const CHUNK = init.readBytes;
   const buffer = Buffer.allocUnsafe(CHUNK);
 
@@ -51,7 +49,7 @@ export function createRangeReader(init: WorkerInit, compiler: RuleCompiler | und
   const onBytes = packed && delimiterBytes.length === 1 && delimiterBytes[0]! < 0x80;
   /** Undefined: every plain line is a candidate (no rules, or none decidable on bytes). */
   const byteFilter: ByteTest | undefined =
-    onBytes && pushdown && compileCondition ? compileByteFilter(pushdown.condition, init.columns, compileCondition) : undefined;
+    onBytes && pushdown && compiler ? compileByteFilter(pushdown.condition, init.columns, compiler) : undefined;
 
   /** The columns the push-down reads, for lines the byte filter leaves undecided. */
   const refs = pushdown ? pushdown.fields.flatMap((name) => (init.columns.includes(name) ? [{ name, index: init.columns.lastIndexOf(name) }] : [])) : [];

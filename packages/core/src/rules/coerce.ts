@@ -89,6 +89,35 @@ function parsePlainDecimal(s: string): number {
   return negative ? -value : value;
 }
 
+/**
+ * {@link parsePlainDecimal} on UTF-8 bytes `bytes[start, end)`: the same
+ * grammar and arithmetic, so the same double the engine gets from the
+ * decoded text; NaN for anything else. For sources that test values before
+ * decoding them (the CSV reader's byte filter); kept beside the text version
+ * so the two cannot drift.
+ */
+export function parsePlainDecimalBytes(bytes: Uint8Array, start: number, end: number): number {
+  let i = start;
+  let c = i < end ? bytes[i]! : -1;
+  const negative = c === 45;
+  if (negative || c === 43) i++;
+  let mantissa = 0;
+  let digits = 0;
+  let dot = -1;
+  for (; i < end; i++) {
+    c = bytes[i]!;
+    const d = c - 48;
+    if (d >= 0 && d <= 9) {
+      mantissa = mantissa * 10 + d;
+      digits++;
+    } else if (c === 46 && dot < 0) dot = digits;
+    else return NaN;
+  }
+  if (digits === 0 || digits > 15) return NaN;
+  const value = dot < 0 ? mantissa : mantissa / POW10[digits - dot]!;
+  return negative ? -value : value;
+}
+
 /** Everything else: whitespace, exponents, long digit strings, and what must be refused. */
 function parseNumberText(v: string): number | undefined {
   // Number() is exact; what it accepts beyond our grammar is blank text

@@ -1,5 +1,8 @@
 import type { CompiledRule, ConditionNode, DataRecord, LeafNode, NormalizedRule, PushdownRules, RuleStats, Scalar } from '../types.js';
 import { toBoolean, toNumber, toStringValue, toTime } from './coerce.js';
+
+/** For sources that test values on bytes (the `@sluice/core/compile` subpath has no other entry). */
+export { parsePlainDecimalBytes } from './coerce.js';
 import { compileReader } from './path.js';
 import { topLevelFields } from './walk.js';
 
