@@ -1,4 +1,4 @@
-import type { DataRecord, RejectedRecord } from '@sluice/core';
+import { isStringRecordOf, type DataRecord, type RejectedRecord } from '@sluice/core';
 import { EMPTY, utf8 } from './json-batch.js';
 import { isRecord, messageOf, valueToJson } from './json-text.js';
 import type { CsvOptions } from './options.js';
@@ -68,7 +68,7 @@ export class CsvEncoder implements RecordEncoder {
         continue;
       }
       // A record whose own keys are exactly the columns has no extra field to look for.
-      if (exact) exact = ownStringFields(record, columns);
+      if (exact) exact = isStringRecordOf(record, columns);
       const extra = exact ? undefined : extraField(record, columnSet);
       if (extra !== undefined) {
         rejected.push({
@@ -158,16 +158,6 @@ function unionOfFields(batch: readonly DataRecord[]): string[] {
     for (const key in record) seen.add(key);
   }
   return [...seen];
-}
-
-/** Whether the record's own keys are exactly `columns`, in order, each holding a string. */
-function ownStringFields(record: Record<string, unknown>, columns: readonly string[]): boolean {
-  let i = 0;
-  for (const key in record) {
-    if (key !== columns[i] || typeof record[key] !== 'string') return false;
-    i++;
-  }
-  return i === columns.length && Object.getPrototypeOf(record) === Object.prototype;
 }
 
 /** The first field with a value that has no column, if any. */

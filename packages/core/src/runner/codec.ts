@@ -59,18 +59,28 @@ export function packStringBatch(records: readonly DataRecord[]): PackedBatch | u
   let k = 0;
   for (let r = 0; r < records.length; r++) {
     const record = records[r];
-    if (r > 0 && !isPlainObject(record)) return undefined;
-    let i = 0;
-    for (const key in record) {
-      const value = record[key];
-      if (key !== keys[i] || typeof value !== 'string') return undefined;
-      text += value;
+    if (!isStringRecordOf(record, keys)) return undefined;
+    for (let i = 0; i < width; i++) {
+      text += record[keys[i]!] as string;
       ends[k++] = text.length;
-      i++;
     }
-    if (i !== width) return undefined;
   }
   return { keys, text, ends };
+}
+
+/**
+ * Whether `record` is a plain object whose own keys are exactly `keys`, in
+ * that order, each holding a string: a record that text formats (packed
+ * values, CSV rows) can give back exactly.
+ */
+export function isStringRecordOf(record: unknown, keys: readonly string[]): record is DataRecord {
+  if (!isPlainObject(record)) return false;
+  let i = 0;
+  for (const key in record) {
+    if (key !== keys[i] || typeof record[key] !== 'string') return false;
+    i++;
+  }
+  return i === keys.length;
 }
 
 /** The records of a {@link PackedBatch}, equal to the ones packed. */
