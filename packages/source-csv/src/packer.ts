@@ -57,20 +57,14 @@ export class BytePacker {
     this.rows += values.length / this.keys.length;
   }
 
-  /** What was collected; the packer starts empty again. */
+  /** What was collected, over buffers that are then transferred: a packer serves one range. */
   take(): PackedRecords {
-    const packed: PackedRecords = {
+    return {
       keys: this.keys,
       count: this.rows,
       bytes: new Uint8Array(this.bytes.buffer, this.bytes.byteOffset, this.length),
       spans: this.spans.subarray(0, this.used),
     };
-    this.bytes = Buffer.allocUnsafeSlow(this.bytes.length);
-    this.spans = new Int32Array(this.spans.length);
-    this.length = 0;
-    this.used = 0;
-    this.rows = 0;
-    return packed;
   }
 
   private reserve(bytes: number, values: number): void {

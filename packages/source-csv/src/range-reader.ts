@@ -56,7 +56,7 @@ export function createRangeReader(init: WorkerInit, compiler: RuleCompiler | und
   const scratch: DataRecord = Object.fromEntries(refs.map(({ name }) => [name, undefined]));
 
   return function runJob(job: RangeJob): RangeOutput {
-    const pack = { values: [] as string[], rows: 0 };
+    const pack = { values: [] as string[] };
     const packer = packed ? new BytePacker(keys, Math.min(job.end - job.start, 256 * 1024)) : undefined;
     const batches = new BatchCollector(Number.MAX_SAFE_INTEGER);
     const rejects: RangeMessage['rejects'] = [];

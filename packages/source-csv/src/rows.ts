@@ -46,10 +46,10 @@ export interface RowHandlerOptions {
   readonly fail: (message: string) => never;
   /**
    * Rows as values instead of records (for a worker thread that sends them
-   * packed): each accepted row appends its fields here and counts in `rows`.
-   * Only for columns that are all strings with distinct names.
+   * packed): each accepted row appends its fields to `values`. Only for
+   * columns that are all strings with distinct names.
    */
-  readonly pack?: { values: string[]; rows: number };
+  readonly pack?: { values: string[] };
   /** The location of a line; `file:line` by default. */
   readonly locate?: (line: number) => string;
 }
@@ -169,7 +169,6 @@ export class RowHandler implements RowSink {
     if (pack !== undefined) {
       const values = pack.values;
       for (let i = 0; i < count; i++) values.push(this.field(i));
-      pack.rows++;
       return;
     }
     const record: DataRecord = {};
