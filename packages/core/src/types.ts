@@ -254,6 +254,14 @@ export interface Exporter {
    * dead-letter them if the session ultimately fails.
    */
   readonly delivery: 'batch' | 'session';
+  /**
+   * Batch delivery only: how many writes of one route (rule × datasource)
+   * the runner may have in progress at once; default 1. Above 1 the session
+   * must take concurrent `write` calls, and batches written together may
+   * land in any order (fine for appends, not for last-write-wins upserts).
+   * Memory grows to about `batch_size ×` (maxInFlight + 1) batches per route.
+   */
+  readonly maxInFlight?: number;
   open(run: ExportRun): Promise<ExportSession>;
   /**
    * Optional warm-up the runner starts, without waiting for it, when a run

@@ -229,6 +229,65 @@ describe('Pipeline.run', () => {
   });
 });
 
+describe('Pipeline.run: writes in flight', () => {
+  /** 20 batches of 10, every record a match. */
+  const allMatch: DataRecord[] = Array.from({ length: 200 }, (_, i) => ({ id: i, value: 1000 + i }));
+
+  /** A target whose writes take a few milliseconds; records which writes overlapped. */
+  function slowExporter(delivery: 'batch' | 'session', maxInFlight: number | undefined, fail?: (call: number) => boolean) {
+    const written: DataRecord[] = [];
+    const state = { active: 0, peak: 0, calls: 0 };
+    const exporter: Exporter = {
+      delivery,
+      ...(maxInFlight === undefined ? {} : { maxInFlight }),
+      async open() {
+        return {
+          async write(batch) {
+            const call = ++state.calls;
+            state.active++;
+            state.peak = Math.max(state.peak, state.active);
+            await new Promise((resolve) => setTimeout(resolve, 3 + (call % 3)));
+            state.active--;
+            if (fail?.(call)) throw new Error(`write ${call} refused`);
+            written.push(...batch);
+            return {};
+          },
+          end: async () => ({}),
+        };
+      },
+    };
+    return { exporter, written, state };
+  }
+
+  it.each([
+    ['batch', undefined, 1],
+    ['batch', 2, 2],
+    ['batch', 3, 3],
+    ['batch', 0, 1],
+    ['session', 3, 1],
+  ] as const)('%s delivery with maxInFlight %s keeps at most %i writes in flight', async (delivery, maxInFlight, expected) => {
+    const { exporter, written, state } = slowExporter(delivery, maxInFlight);
+    const { pipeline } = await pipelineFor({ source: memorySource(allMatch), exporter });
+    const summary = await pipeline.run();
+    expect(state.peak).toBe(expected);
+    expect(summary.targets.sink).toEqual({ routed: 200, exported: 200, deadLettered: 0 });
+    // Overlapping batches may land in any order, but each record exactly once.
+    expect(written.map((record) => record.id).sort((a, b) => Number(a) - Number(b))).toEqual(allMatch.map((record) => record.id));
+  });
+
+  it('dead-letters the batches that fail among overlapping writes and balances the books', async () => {
+    const { exporter, written, state } = slowExporter('batch', 3, (call) => call % 4 === 0);
+    const { pipeline, deadLetterDir } = await pipelineFor({ source: memorySource(allMatch), exporter });
+    const summary = await pipeline.run();
+    const letters = await deadLetters(deadLetterDir);
+    expect(state.peak).toBe(3);
+    expect(summary.targets.sink).toEqual({ routed: 200, exported: written.length, deadLettered: letters.length });
+    expect(letters.length).toBeGreaterThan(0);
+    const ids = [...written, ...letters.map((letter) => letter.record as DataRecord)].map((record) => Number(record.id));
+    expect(ids.sort((a, b) => a - b)).toEqual(allMatch.map((record) => record.id));
+  });
+});
+
 describe('Pipeline.check', () => {
   it('reports each connection', async () => {
     const source: Source = { ...memorySource([]), check: async () => {} };

@@ -13,6 +13,8 @@ function abortError(signal: AbortSignal): Error {
 /** Writes matched records to a PostgreSQL table, one transaction per batch. */
 export class PostgresExporter implements Exporter {
   readonly delivery = 'batch' as const;
+  /** Appends may overlap, each on its own pooled connection (no more than the pool holds); upserts keep their order. */
+  readonly maxInFlight: number;
   readonly #config: ExporterConfig;
   readonly #deps: ConnectorDeps;
   readonly #table: TableName;
@@ -29,6 +31,7 @@ export class PostgresExporter implements Exporter {
       throw new ConnectorError((error as Error).message, { where: `${deps.path}.table` });
     }
     this.#pool = deps.client as PgPool | undefined;
+    this.maxInFlight = config.mode === 'upsert' ? 1 : Math.min(config.concurrency ?? 2, config.pool.max);
   }
 
   #getPool(): PgPool {

@@ -23,6 +23,15 @@ export const exporterSchema = z
       .array(z.string())
       .optional()
       .describe('Columns `upsert` overwrites on conflict; default every written column outside conflict_columns; `[]` keeps existing rows as they are'),
+    concurrency: z
+      .number()
+      .int()
+      .min(1)
+      .max(16)
+      .optional()
+      .describe(
+        'Batches written at once per rule and datasource, each on its own pooled connection and in its own transaction (default 2 for `insert`; `upsert` writes one at a time so the last record of a key wins)',
+      ),
     create_table: z
       .boolean()
       .default(false)
@@ -32,6 +41,13 @@ export const exporterSchema = z
     refineConnection(value, ctx);
     if (value.mode === 'upsert' && value.conflict_columns === undefined) {
       ctx.addIssue({ code: 'custom', path: ['conflict_columns'], message: 'mode "upsert" needs conflict_columns' });
+    }
+    if (value.mode === 'upsert' && value.concurrency !== undefined && value.concurrency > 1) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['concurrency'],
+        message: 'mode "upsert" writes one batch at a time (batches written together could let an older record of a key win): remove concurrency or set it to 1',
+      });
     }
   });
 

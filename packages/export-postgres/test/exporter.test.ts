@@ -31,6 +31,18 @@ describe('schema', () => {
     expect(postgres.schema.safeParse({ table: 't', mode: 'upsert', conflict_columns: ['id'] }).success).toBe(true);
     expect(postgres.schema.safeParse({ table: 't', tabel: 'x' }).success).toBe(false);
   });
+
+  it('writes two appends at once by default, no more than the pool holds, and upserts one at a time', () => {
+    expect(create({ table: 't' }).maxInFlight).toBe(2);
+    expect(create({ table: 't', concurrency: 6, pool: { max: 8 } }).maxInFlight).toBe(6);
+    expect(create({ table: 't', concurrency: 6, pool: { max: 3 } }).maxInFlight).toBe(3);
+    expect(create({ table: 't', mode: 'upsert', conflict_columns: ['id'] }).maxInFlight).toBe(1);
+    expect(create({ table: 't', mode: 'upsert', conflict_columns: ['id'], concurrency: 1 }).maxInFlight).toBe(1);
+    const refused = postgres.schema.safeParse({ table: 't', mode: 'upsert', conflict_columns: ['id'], concurrency: 2 });
+    expect(refused.success).toBe(false);
+    expect(refused.error?.issues[0]).toMatchObject({ path: ['concurrency'] });
+    expect(postgres.schema.safeParse({ table: 't', concurrency: 0 }).success).toBe(false);
+  });
 });
 
 describe('insert with COPY', () => {
@@ -138,6 +150,21 @@ describe('insert with COPY', () => {
       { c: 'nothing', t: 'text' },
     ]);
     expect((await rows('SELECT count(*)::int AS n FROM created'))[0]!.n).toBe(2);
+  });
+
+  it('batches written at once: the table is created once, every good row lands, a bad row is isolated in its own batch', async () => {
+    const exporter = create({ url: db.url, table: 'overlapping', create_table: true, concurrency: 4 });
+    const session = await exporter.open(makeExportRun());
+    const batches = Array.from({ length: 8 }, (_, b) => Array.from({ length: 50 }, (_, i) => ({ id: b * 50 + i, value: b === 5 && i === 7 ? 'not a number' : b + i / 100 })));
+    // The first batch creates the table with `value` as a number: the text in batch 5 is a bad value for it.
+    await session.write(batches[0]!, signal);
+    const results = await Promise.all(batches.slice(1).map((batch) => session.write(batch, signal)));
+    await exporter.close?.();
+    const rejected = results.flatMap((result) => result.rejected ?? []);
+    expect(rejected.map(({ record }) => record.id)).toEqual([257]);
+    expect(rejected[0]!.error.message).toMatch(/double precision/);
+    const back = await rows('SELECT id FROM overlapping ORDER BY id');
+    expect(back.map((row) => Number(row.id))).toEqual(batches.flat().map((record) => record.id).filter((id) => id !== 257));
   });
 
   it('create_table takes every field of the batch, in the order first seen, whatever each record holds', async () => {

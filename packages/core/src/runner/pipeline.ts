@@ -185,7 +185,9 @@ export class Pipeline {
       },
     };
 
-    let inFlight: Promise<unknown> = Promise.resolve();
+    // Deliveries in progress, oldest first: at most `depth` while the next batch is read.
+    const inFlight: Promise<unknown>[] = [];
+    const depth = deliveryDepth(routes.flat());
     const matches: DataRecord[][] = rules.map(() => []);
     for (let attempt = 1; ; attempt++) {
       let yielded = false;
@@ -204,8 +206,8 @@ export class Pipeline {
             if (matched) stats.matched++;
             else stats.notMatched++;
           }
-          // One batch in flight per route while the next is read: bounded memory, no idle source.
-          await inFlight;
+          // A bounded number of batches in flight per route while the next is read: bounded memory, no idle source.
+          while (inFlight.length >= depth) await inFlight.shift();
           const deliveries: Promise<void>[] = [];
           for (let i = 0; i < rules.length; i++) {
             const found = matches[i]!;
@@ -214,7 +216,10 @@ export class Pipeline {
             for (const route of routes[i]!) deliveries.push(route.deliver(found));
             matches[i] = [];
           }
-          inFlight = Promise.all(deliveries);
+          const delivered = Promise.all(deliveries);
+          // Awaited in turn above; until then a failure must not count as unhandled.
+          delivered.catch(() => undefined);
+          inFlight.push(delivered);
           run.onProgress?.(run.summary);
           if (rejections.length > 256) await Promise.all(rejections.splice(0));
         }
@@ -231,7 +236,7 @@ export class Pipeline {
         break;
       }
     }
-    await inFlight;
+    await Promise.all(inFlight);
     await Promise.all(rejections);
     await Promise.all(routes.flat().map((route) => route.finish()));
     stats.durationMs = Date.now() - began;
@@ -281,4 +286,9 @@ export class Pipeline {
       if (result.status === 'rejected') this.options.logger.warn({ err: describeError(result.reason) }, 'closing a connector failed');
     }
   }
+}
+
+/** Batches a datasource may have in delivery at once: what its most constrained route allows. */
+function deliveryDepth(routes: readonly Route[]): number {
+  return routes.reduce((depth, route) => Math.min(depth, route.maxInFlight), routes.length > 0 ? Number.POSITIVE_INFINITY : 1);
 }

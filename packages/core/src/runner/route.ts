@@ -33,6 +33,12 @@ export class Route {
     this.spool = ctx.exporter.delivery === 'session' ? new Spool() : undefined;
   }
 
+  /** How many of this route's deliveries may be in progress at once: session delivery keeps its spool in order. */
+  get maxInFlight(): number {
+    const wanted = this.ctx.exporter.maxInFlight ?? 1;
+    return this.spool || !Number.isInteger(wanted) || wanted < 1 ? 1 : wanted;
+  }
+
   private get label(): string {
     const { run } = this.ctx;
     return `export_targets.${run.target} (rule ${run.rule}, datasource ${run.datasource})`;
