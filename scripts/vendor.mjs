@@ -52,6 +52,26 @@ const englishOnlyZodLocales = {
   },
 };
 
+/**
+ * pg picks its socket at load time: `isCloudflareRuntime()` (lib/stream.js)
+ * constructs a fetch `Response` to detect Cloudflare Workers, and touching
+ * `Response` makes Node.js load its bundled undici, ~15 ms of every start
+ * of a PostgreSQL pipeline. Sluice runs on Node.js, where the probe answers
+ * false, so the bundle answers false without probing. Fails the build if a
+ * pg upgrade renames the function, rather than silently keeping the probe.
+ */
+const pgForNode = {
+  name: 'pg-for-node',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]pg[\\/]lib[\\/]stream\.js$/ }, (args) => {
+      const code = readFileSync(args.path, 'utf8');
+      const probe = 'function isCloudflareRuntime() {';
+      if (!code.includes(probe)) throw new Error(`${args.path}: no ${probe} to answer for Node.js; check scripts/vendor.mjs against this pg version`);
+      return { contents: code.replace(probe, `${probe}\n  return false; // bundled for Node.js by Sluice's scripts/vendor.mjs`), loader: 'js' };
+    });
+  },
+};
+
 await Promise.all(
   names.map(async (file) => {
     const cjs = file.endsWith('.cts');
@@ -68,7 +88,9 @@ await Promise.all(
       metafile: true,
       ...(cjs ? {} : { banner: { js: requireShim } }),
       logLevel: 'warning',
-      plugins: [englishOnlyZodLocales],
+      plugins: [englishOnlyZodLocales, pgForNode],
+      // pg's optional peers: the native binding and the Cloudflare socket, neither used on Node.js.
+      external: ['pg-native', 'pg-cloudflare'],
     });
     // The bundled packages' licenses travel with their code.
     const notices = licenses(Object.keys(metafile.inputs)).map((notice) => notice.replaceAll('*/', '* /'));

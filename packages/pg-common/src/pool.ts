@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
-import pg from 'pg';
+import pg from './vendor/pg.js';
 import { ConnectorError, parseDuration } from '@sluice/core';
 import type { ConnectorDeps, Logger } from '@sluice/core';
 import type { ConnectionConfig } from './schema.js';

@@ -1,4 +1,4 @@
-import pg from 'pg';
+import pg from './vendor/pg.js';
 import type { PgTypeParsers } from './types.js';
 import { daysFromCivil } from '@sluice/core';
 

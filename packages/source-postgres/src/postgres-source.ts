@@ -1,4 +1,4 @@
-import Cursor from 'pg-cursor';
+import type Cursor from 'pg-cursor';
 import { abortable as abortableBy, ConnectorError } from '@sluice/core';
 import type { ConnectorDeps, DataRecord, Logger, PushdownRules, ReadContext, Source } from '@sluice/core';
 import { createPool, isConnectionLevel, rangeParser, toConnectorError, typeParsers, watchClient, type PgPool, type PgPoolClient } from '@sluice/pg-common';
@@ -198,7 +198,9 @@ export class PostgresSource implements Source {
 
   /** Streams a plan through a server-side cursor. */
   async *#readCursor(client: PgPoolClient, plan: QueryPlan, batchSize: number, signal: AbortSignal, connection: { broken: boolean }): AsyncGenerator<DataRecord[]> {
-    const cursor = client.query(new Cursor(plan.text, plan.values, { types: typeParsers }));
+    // Loaded on first use: a COPY read never needs it (nor the pg modules it requires itself).
+    const { default: CursorClass } = await import('pg-cursor');
+    const cursor = client.query(new CursorClass(plan.text, plan.values, { types: typeParsers }));
     let pending: Promise<Record<string, unknown>[]> | undefined;
     let errored = false;
     try {
