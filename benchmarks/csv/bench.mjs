@@ -55,7 +55,7 @@ export async function generate(file, rows, seed = 42) {
  * hand-made predicate would not reach them.
  */
 async function pushdown() {
-  const core = await import('../../packages/core/dist/index.js');
+  const core = await import('../../packages/core/dist/index.bundle.js');
   const runStartedAt = new Date();
   const rule = core.normalizeRule(
     { name: 'hot', conditions: [{ field: 'value', type: 'greater_than', value: 1500 }, { field: 'status', type: 'equals', value: 'active' }], export_target: 'out' },
@@ -65,7 +65,7 @@ async function pushdown() {
 }
 
 async function runOnce(mode, file) {
-  const { default: csv } = await import('../../packages/source-csv/dist/index.js');
+  const { default: csv } = await import('../../packages/source-csv/dist/index.bundle.js');
   const logger = { debug() {}, info() {}, warn() {}, error() {}, child() { return logger; } };
   const config = csv.schema.parse({ path: file });
   const source = csv.create(config, { name: 'bench', path: 'datasources.bench', logger, settings: {}, baseDir: here });

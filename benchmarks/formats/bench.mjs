@@ -20,7 +20,7 @@ const BATCH = Number(arg('batch', 10_000));
 // csv: every value a string, as the CSV source yields them (what `sluice run` CSV → Parquet encodes).
 const SHAPE = arg('shape', 'typed');
 // Another build of @sluice/formats (its dist/index.js), to compare before/after.
-const DIST = arg('dist', new URL('../../packages/formats/dist/index.js', import.meta.url).href);
+const DIST = arg('dist', new URL('../../packages/formats/dist/index.bundle.js', import.meta.url).href);
 
 const CASES = {
   ndjson: { format: 'ndjson' },

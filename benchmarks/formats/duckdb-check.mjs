@@ -12,7 +12,7 @@ import { join } from 'node:path';
 // @duckdb/node-api is installed in benchmarks/, never in a package.
 const require = createRequire(new URL('../package.json', import.meta.url));
 const { DuckDBInstance } = await import(require.resolve('@duckdb/node-api'));
-const { createEncoder } = await import('../../packages/formats/dist/index.js');
+const { createEncoder } = await import('../../packages/formats/dist/index.bundle.js');
 
 const COLUMNS = [
   { name: 's', type: 'string' },

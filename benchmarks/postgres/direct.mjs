@@ -15,8 +15,8 @@
 import { execFileSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { seedReadings } from './seed.mjs';
-import sourceDef from '../../packages/source-postgres/dist/index.js';
-import exporterDef from '../../packages/export-postgres/dist/index.js';
+import sourceDef from '../../packages/source-postgres/dist/index.bundle.js';
+import exporterDef from '../../packages/export-postgres/dist/index.bundle.js';
 import { toNumber } from '../../packages/core/dist/rules/coerce.js';
 
 const ROWS = Number(process.argv[2] ?? 2_000_000);

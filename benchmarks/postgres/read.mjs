@@ -10,7 +10,7 @@
 // a database `sluice_bench_pg_read` is created there and dropped at the end.
 import { performance } from 'node:perf_hooks';
 import { seedReadings } from './seed.mjs';
-import sourceDef from '../../packages/source-postgres/dist/index.js';
+import sourceDef from '../../packages/source-postgres/dist/index.bundle.js';
 
 const ROWS = Number(process.argv[2] ?? 1_000_000);
 const RUNS = Number(process.argv[3] ?? 5);

@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pipelineYaml, seedReadings } from './seed.mjs';
 import { loadValidConfig } from '../../apps/cli/dist/load.js';
-import { Pipeline } from '../../packages/core/dist/index.js';
+import { Pipeline } from '../../packages/core/dist/index.bundle.js';
 import { PostgresSource } from '../../packages/source-postgres/dist/postgres-source.js';
 import { PostgresExporter } from '../../packages/export-postgres/dist/postgres-exporter.js';
 

@@ -16,7 +16,7 @@ import { pathToFileURL } from 'node:url';
 
 const require = createRequire(new URL('../../packages/export-redis/package.json', import.meta.url));
 const { Redis } = require('ioredis');
-const exporterPath = process.env.EXPORTER ?? new URL('../../packages/export-redis/dist/index.js', import.meta.url).pathname;
+const exporterPath = process.env.EXPORTER ?? new URL('../../packages/export-redis/dist/index.bundle.js', import.meta.url).pathname;
 const { default: redisConnector } = await import(pathToFileURL(exporterPath).href);
 
 const url = process.env.SLUICE_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';

@@ -6,7 +6,7 @@ import { fork } from 'node:child_process';
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
 
-const load = async (pkg) => (await import(new URL(`../../packages/${pkg}/dist/index.js`, import.meta.url).href)).default;
+const load = async (pkg) => (await import(new URL(`../../packages/${pkg}/dist/index.bundle.js`, import.meta.url).href)).default;
 const restSource = await load('source-rest');
 const restExporter = await load('export-rest');
 

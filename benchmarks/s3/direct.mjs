@@ -7,7 +7,7 @@ import path from 'node:path';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const pkg = path.join(root, 'packages/export-s3');
-const { default: s3 } = await import(pathToFileURL(path.join(pkg, 'dist/index.js')).href);
+const { default: s3 } = await import(pathToFileURL(path.join(pkg, 'dist/index.bundle.js')).href);
 
 const env = process.env;
 const rows = Number(env.ROWS ?? 2_000_000);

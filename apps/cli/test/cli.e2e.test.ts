@@ -77,6 +77,25 @@ describe('sluice run', () => {
     expect(JSON.parse(lines[0]!)).toMatchObject({ id: expect.any(String), status: expect.any(String) });
   });
 
+  it('reads a large local file with its reader threads, as the published package starts them', async () => {
+    // 48 MB: above the size (32 MB) from which `parallelism: auto` starts worker threads.
+    const rows = 1_000_000;
+    const text = csv(rows);
+    await writeFile(path.join(dir, 'big.csv'), text);
+    await writeFile(
+      path.join(dir, 'big.yaml'),
+      `datasources:\n  sensors: { type: csv, path: big.csv, parallelism: 2 }\n${RULES}export_targets:\n  out: { type: file, path: "big-out/{run_id}.csv" }\n`,
+    );
+    const result = await sluice(['run', '--config', 'big.yaml', '--summary', 'json'], { cwd: dir });
+    // A reader thread that cannot start (say, a worker file missing from the build) is survived, but logged.
+    expect(result.stderr).not.toContain('reader thread failed');
+    expect(result.code).toBe(0);
+    const expected = text.trim().split('\n').slice(1).filter((line) => Number(line.split(',')[4]) > 1500).length;
+    expect(JSON.parse(result.stdout)).toMatchObject({ ok: true, read: rows, matched: expected, exported: expected, deadLettered: 0 });
+    const [file] = await walk(path.join(dir, 'big-out'));
+    expect((await readFile(file!, 'utf8')).trim().split('\n')).toHaveLength(expected + 1);
+  });
+
   it('exits 1 and dead-letters the records when a target fails', async () => {
     const blocker = path.join(dir, 'not-a-directory');
     await writeFile(blocker, 'a file where a directory should be');

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { importsOutsideVendor } from '../../../scripts/vendor-imports.mjs';
 
 const src = fileURLToPath(new URL('../src', import.meta.url));
-const built = fileURLToPath(new URL('../dist/index.js', import.meta.url));
+const built = fileURLToPath(new URL('../dist/index.bundle.js', import.meta.url));
 
 describe('vendored dependencies', () => {
   it('pg is imported at run time only through src/vendor', () => {
