@@ -34,8 +34,9 @@ export class HttpStatusError extends ConnectorError {
  */
 export async function send(call: HttpCall): Promise<Dispatcher.ResponseData> {
   const deadline = call.streaming ? undefined : AbortSignal.timeout(call.timeoutMs);
+  let response: Dispatcher.ResponseData;
   try {
-    return await call.client.request({
+    response = await call.client.request({
       origin: call.url.origin,
       path: `${call.url.pathname}${call.url.search}`,
       method: call.method,
@@ -48,7 +49,15 @@ export async function send(call: HttpCall): Promise<Dispatcher.ResponseData> {
   } catch (error) {
     throw networkError(error, call, deadline);
   }
+  if (deadline) deadlines.set(response, deadline);
+  return response;
 }
+
+/**
+ * The deadline of each response whose body it still covers: a body read it
+ * cuts short is a timeout (retryable), whatever error the abort surfaced as.
+ */
+const deadlines = new WeakMap<Dispatcher.ResponseData, AbortSignal>();
 
 /** Sends one request and returns the response when it is 2xx; otherwise throws its {@link HttpStatusError}. */
 export async function sendOk(call: HttpCall, options: { excerpt?: boolean } = {}): Promise<Dispatcher.ResponseData> {
@@ -62,7 +71,7 @@ export async function readText(response: Dispatcher.ResponseData, call: HttpCall
   try {
     return await response.body.text();
   } catch (error) {
-    throw networkError(error, call, undefined);
+    throw networkError(error, call, deadlines.get(response));
   }
 }
 

@@ -81,6 +81,27 @@ describe('send', () => {
     await http.close();
   });
 
+  it('a body read the deadline cuts short is a retryable timeout, whatever error the abort surfaced as', async () => {
+    // A client whose body fails after the deadline with an error that says nothing of timing (as an abort can surface).
+    const client = {
+      request: async () => ({
+        statusCode: 200,
+        headers: {},
+        body: { text: () => new Promise<string>((_, reject) => setTimeout(() => reject(new Error('request aborted')), 60)) },
+      }),
+    } as unknown as HttpCall['client'];
+    const whole = call('/ok', new LazyHttpClient({ path: 'p' }), { client, timeoutMs: 20 });
+    const response = await send(whole);
+    const error = await readText(response, whole).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConnectorError);
+    expect(isRetryable(error)).toBe(true);
+    expect((error as Error).message).toMatch(/no response within 20 ms/);
+    // Streaming: no deadline over the body, so the same failure is what it says.
+    const streamed = { ...whole, streaming: true };
+    const failed = await readText(await send(streamed), streamed).catch((e: unknown) => e);
+    expect(isRetryable(failed)).toBe(false);
+  });
+
   it('follows redirects only when asked; URL credentials become Basic auth and never travel in the URL', async () => {
     const plain = new LazyHttpClient({ path: 'p' });
     expect((await send(call('/moved', plain))).statusCode).toBe(302);

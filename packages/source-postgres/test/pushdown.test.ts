@@ -42,6 +42,8 @@ let all: DataRecord[];
 beforeAll(async () => {
   db = await createTestDatabase('source_pg_push');
   pool = new pg.Pool({ connectionString: db.url, max: 3 });
+  // Dropping the database terminates connections that are still closing.
+  pool.on('error', () => undefined);
   await pool.query(`CREATE TABLE samples (
     id int PRIMARY KEY, num numeric, f8 float8, f4 real, i4 int, i8 bigint, txt text, vc varchar(40),
     ts timestamptz, tsn timestamp, d date, b boolean, j jsonb, arr int[])`);
