@@ -15,6 +15,8 @@ let pool: pg.Pool;
 beforeAll(async () => {
   db = await createTestDatabase('export_pg');
   pool = new pg.Pool({ connectionString: db.url, max: 2 });
+  // Dropping the database terminates connections that are still closing.
+  pool.on('error', () => undefined);
 });
 afterAll(async () => {
   await pool?.end();

@@ -20,6 +20,8 @@ let pool: pg.Pool;
 beforeAll(async () => {
   db = await createTestDatabase('source_pg');
   pool = new pg.Pool({ connectionString: db.url, max: 2 });
+  // Dropping the database terminates connections that are still closing.
+  pool.on('error', () => undefined);
 });
 afterAll(async () => {
   await pool?.end();
