@@ -1,4 +1,5 @@
 import { isStringRecordOf, type DataRecord, type RejectedRecord } from '@sluice/core';
+import { ByteWriter } from './byte-writer.js';
 import { EMPTY, utf8 } from './json-batch.js';
 import { isRecord, messageOf, valueToJson } from './json-text.js';
 import type { CsvOptions } from './options.js';
@@ -68,7 +69,7 @@ export class CsvEncoder implements RecordEncoder {
     const columns = this.#columns as string[];
     const columnSet = this.#columnSet as Set<string>;
     const width = columns.length;
-    const out = new RowWriter(header.length * 3 + batch.length * this.#rowBytes);
+    const out = new ByteWriter(header.length * 3 + batch.length * this.#rowBytes);
     out.text(header);
     const headerBytes = out.pos;
     // Whether the rows read back into exactly these records (see EncodeResult.csvRows).
@@ -95,7 +96,7 @@ export class CsvEncoder implements RecordEncoder {
           if (i > 0) out.delimiter(this.#delimiterByte, this.#delimiter);
           const value = record[columns[i] as string];
           // Most cells: ASCII text, copied (and quoted when it must be) byte by byte.
-          if (typeof value !== 'string' || !out.ascii(value, this.#special, this.#nullText)) out.text(this.#cell(value));
+          if (typeof value !== 'string' || !out.csvAscii(value, this.#special, this.#nullText)) out.text(this.#cell(value));
         }
       } catch (error) {
         out.pos = rowStart;
@@ -187,98 +188,4 @@ function extraField(record: Record<string, unknown>, columns: Set<string>): stri
 
 function preview(columns: readonly string[]): string {
   return columns.length <= 8 ? columns.join(', ') : `${columns.slice(0, 8).join(', ')}, … (${columns.length})`;
-}
-
-/** ASCII whitespace as `\s` sees it: a value starting or ending with it is quoted. */
-const SPACE = new Uint8Array(128);
-for (const code of [0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x20]) SPACE[code] = 1;
-
-/**
- * The bytes of one batch, written in place: rows never exist as strings.
- * Grows by doubling; `pos` may be moved back to drop a rejected row.
- */
-class RowWriter {
-  pos = 0;
-  /** False once a value with a lone surrogate was written (UTF-8 turns it into U+FFFD). */
-  wellFormed = true;
-  #buf: Buffer;
-
-  constructor(capacity: number) {
-    this.#buf = Buffer.allocUnsafe(Math.max(capacity, 256));
-  }
-
-  #room(bytes: number): void {
-    if (this.pos + bytes <= this.#buf.length) return;
-    const grown = Buffer.allocUnsafe(Math.max(this.#buf.length * 2, this.pos + bytes));
-    this.#buf.copy(grown, 0, 0, this.pos);
-    this.#buf = grown;
-  }
-
-  /**
-   * Writes an ASCII string value as `#quoted` would: copied, then written
-   * again between quotes (inner quotes doubled) when it equals the null
-   * text, holds one of `special` or starts or ends with whitespace. Writes
-   * nothing and returns false at the first non-ASCII character.
-   */
-  ascii(value: string, special: Uint8Array, nullText: string): boolean {
-    const n = value.length;
-    this.#room(2 * n + 2);
-    const buf = this.#buf;
-    const start = this.pos;
-    let at = start;
-    let quote = value === nullText;
-    for (let i = 0; i < n; i++) {
-      const c = value.charCodeAt(i);
-      if (c >= 0x80) return false;
-      if (special[c] === 1) quote = true;
-      buf[at++] = c;
-    }
-    if (n > 0 && (SPACE[value.charCodeAt(0)] === 1 || SPACE[value.charCodeAt(n - 1)] === 1)) quote = true;
-    if (quote) {
-      at = start;
-      buf[at++] = 0x22;
-      for (let i = 0; i < n; i++) {
-        const c = value.charCodeAt(i);
-        if (c === 0x22) buf[at++] = 0x22;
-        buf[at++] = c;
-      }
-      buf[at++] = 0x22;
-    }
-    this.pos = at;
-    return true;
-  }
-
-  /** The delimiter: one byte when ASCII. */
-  delimiter(byte: number, text: string): void {
-    if (byte < 0) return this.text(text);
-    this.#room(1);
-    this.#buf[this.pos++] = byte;
-  }
-
-  /** `text` as UTF-8; short ASCII text byte by byte, which is cheaper than a call into Buffer#write. */
-  text(text: string): void {
-    const n = text.length;
-    if (n === 0) return;
-    this.#room(n * 3);
-    if (n <= 64) {
-      const buf = this.#buf;
-      let at = this.pos;
-      let i = 0;
-      for (; i < n; i++) {
-        const c = text.charCodeAt(i);
-        if (c >= 0x80) break;
-        buf[at++] = c;
-      }
-      if (i === n) {
-        this.pos = at;
-        return;
-      }
-    }
-    this.pos += this.#buf.write(text, this.pos, 'utf8');
-    if (this.wellFormed && !(text as string & { isWellFormed(): boolean }).isWellFormed()) this.wellFormed = false;
-  }
-
-  bytes(): Uint8Array {
-    return this.#buf.subarray(0, this.pos);
-  }
 }

@@ -1,4 +1,5 @@
 import type { DataRecord } from '@sluice/core';
+import { ByteWriter } from './byte-writer.js';
 
 /** Between two records of a JSON array, when the second has a first member. */
 const SEPARATOR = Buffer.from('},{"', 'latin1');
@@ -90,4 +91,64 @@ export function flatJsonLines(batch: readonly DataRecord[]): JsonLines | undefin
   if (boundaries !== batch.length - 1) return undefined;
   bytes[bytes.length - 1] = 0x0a; // `]` → `\n`
   return { bytes: bytes.subarray(1), plain }; // `[` dropped
+}
+
+/**
+ * The NDJSON lines of a batch whose records all have the first record's
+ * keys, in its order, each holding a string, a number, a boolean or null:
+ * written straight into bytes (keys once per batch, printable ASCII values
+ * copied as they are, other values through JSON.stringify), the same bytes
+ * as JSON.stringify of each record. Undefined at the first record that does
+ * not fit (the caller takes another path for the whole batch).
+ * `bytesPerLine` sizes the buffer (it grows when short).
+ */
+export function jsonLinesOnBytes(batch: readonly DataRecord[], bytesPerLine = 128): JsonLines | undefined {
+  if (batch.length === 0 || !Array.isArray(batch)) return undefined;
+  const first = batch[0];
+  if (!isPlainObject(first)) return undefined;
+  const keys: string[] = [];
+  for (const key in first) keys.push(key);
+  // Each member's opening: `{"key":` for the first, `,"key":` after.
+  const openings = keys.map((key, i) => `${i === 0 ? '{' : ','}${JSON.stringify(key)}:`);
+  const out = new ByteWriter(batch.length * bytesPerLine);
+  let plain = true;
+  for (let r = 0; r < batch.length; r++) {
+    const record = batch[r];
+    if (!isPlainObject(record)) return undefined;
+    let i = 0;
+    for (const key in record) {
+      if (key !== keys[i]) return undefined;
+      out.text(openings[i]!);
+      const value = record[key];
+      switch (typeof value) {
+        case 'string':
+          if (!out.jsonAscii(value)) out.text(JSON.stringify(value));
+          break;
+        case 'number':
+          if (Number.isFinite(value)) out.text(String(value));
+          else {
+            out.text('null');
+            plain = false;
+          }
+          break;
+        case 'boolean':
+          out.text(value ? 'true' : 'false');
+          break;
+        default:
+          if (value !== null) return undefined;
+          out.text('null');
+      }
+      i++;
+    }
+    if (i !== keys.length) return undefined;
+    out.text(i === 0 ? '{}\n' : '}\n');
+  }
+  return { bytes: out.bytes(), plain };
+}
+
+/** A non-null object whose prototype is Object.prototype or null: for-in sees exactly its own keys. */
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null) return false;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  return proto === Object.prototype || proto === null;
 }

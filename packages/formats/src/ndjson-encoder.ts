@@ -1,6 +1,6 @@
 import type { DataRecord, RejectedRecord } from '@sluice/core';
 import { EMPTY, jsonOrReject, utf8 } from './json-batch.js';
-import { flatJsonLines } from './json-lines.js';
+import { flatJsonLines, jsonLinesOnBytes } from './json-lines.js';
 import type { EncodeResult, RecordEncoder } from './types.js';
 
 /** Newline-delimited JSON: one object per line, `\n`-terminated. */
@@ -9,6 +9,8 @@ export class NdjsonEncoder implements RecordEncoder {
   readonly contentType = 'application/x-ndjson';
   readonly extension = 'ndjson';
   #records = 0;
+  /** Bytes per line of the last batch, to size the next one's buffer. */
+  #lineBytes = 128;
 
   get records(): number {
     return this.#records;
@@ -16,8 +18,9 @@ export class NdjsonEncoder implements RecordEncoder {
 
   write(batch: readonly DataRecord[]): EncodeResult {
     const rejected: RejectedRecord[] = [];
-    const lines = flatJsonLines(batch);
+    const lines = jsonLinesOnBytes(batch, this.#lineBytes) ?? flatJsonLines(batch);
     if (lines !== undefined) {
+      this.#lineBytes = Math.ceil((lines.bytes.length / batch.length) * 1.125) + 8;
       this.#records += batch.length;
       return lines.plain ? { bytes: lines.bytes, rejected, jsonLines: true } : { bytes: lines.bytes, rejected };
     }

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { DataRecord } from '@sluice/core';
-import { flatJsonLines } from '../src/json-lines.js';
+import { flatJsonLines, jsonLinesOnBytes } from '../src/json-lines.js';
 import { recordToJson } from '../src/json-text.js';
 import { createEncoder } from '../src/index.js';
 
@@ -80,6 +80,44 @@ describe('flatJsonLines', () => {
     expect(flatJsonLines([{ a: 'x' }, { a: 'y', at: new Date(0) }])?.plain).toBe(false);
     expect(flatJsonLines([{ n: Number.NaN }])?.plain).toBe(false);
     expect(flatJsonLines([{ n: Number.NEGATIVE_INFINITY }])?.plain).toBe(false);
+  });
+});
+
+describe('jsonLinesOnBytes', () => {
+  // Records sharing their keys, as a source gives them; now and then one that does not fit.
+  const bytesValue = fc.oneof(
+    { weight: 6, arbitrary: text },
+    { weight: 1, arbitrary: fc.constantFrom('\u007f', '\t', '\\', '"', '\u001f', 'plain ascii text', '') },
+    { weight: 2, arbitrary: fc.constantFrom(0, -0, 1.5, -2e-7, 1e21, 5e-324, Number.NaN, Number.POSITIVE_INFINITY, true, false, null) },
+    { weight: 1, arbitrary: fc.constantFrom(undefined, new Date(0), { a: 1 }, 1n) },
+  );
+  const shared = fc.uniqueArray(key, { maxLength: 5 }).chain((keys) =>
+    fc.array(
+      fc.tuple(fc.array(bytesValue, { minLength: keys.length, maxLength: keys.length }), fc.nat(9)).map(([values, shuffle]) => {
+        const entries = keys.map((name, i) => [name, values[i]] as const);
+        return Object.fromEntries(shuffle === 0 ? entries.reverse() : entries) as DataRecord;
+      }),
+      { maxLength: 8 },
+    ),
+  );
+
+  it('writes the record-by-record NDJSON bytes when every record fits, and declines otherwise', () => {
+    fc.assert(
+      fc.property(shared, fc.integer({ min: 1, max: 300 }), (batch, hint) => {
+        const lines = jsonLinesOnBytes(batch, hint);
+        const fits = batch.length > 0 && batch.every((record) => {
+          const names = Object.keys(record);
+          return names.join('\u0000') === Object.keys(batch[0]!).join('\u0000') && Object.values(record).every((value) => value === null || ['string', 'number', 'boolean'].includes(typeof value));
+        });
+        if (!fits) {
+          expect(lines).toBeUndefined();
+          return;
+        }
+        expect(lines?.bytes.toString('utf8')).toBe(reference(batch));
+        expect(lines?.plain).toBe(batch.every((record) => Object.values(record).every((value) => typeof value !== 'number' || Number.isFinite(value))));
+      }),
+      { numRuns: 3000 },
+    );
   });
 });
 
