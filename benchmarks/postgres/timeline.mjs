@@ -18,8 +18,6 @@ import { performance } from 'node:perf_hooks';
 import { pipelineYaml, seedReadings } from './seed.mjs';
 import { loadValidConfig } from '../../apps/cli/dist/load.js';
 import { Pipeline } from '../../packages/core/dist/index.bundle.js';
-import { PostgresSource } from '../../packages/source-postgres/dist/postgres-source.js';
-import { PostgresExporter } from '../../packages/export-postgres/dist/postgres-exporter.js';
 
 const ROWS = Number(process.argv[2] ?? 2_000_000);
 const RUNS = Number(process.argv[3] ?? 3);
@@ -32,29 +30,39 @@ const work = mkdtempSync(join(tmpdir(), 'sluice-bench-pg-timeline-'));
 let events = [];
 const mark = (what) => events.push([performance.now(), what]);
 
-// The connectors' own classes, wrapped: the CLI's registry imports these same modules.
-const read = PostgresSource.prototype.read;
-PostgresSource.prototype.read = async function* (ctx) {
-  mark('read start');
-  let n = 0;
-  for await (const batch of read.call(this, ctx)) {
-    mark(`yield ${n++} (${batch.length} records)`);
-    yield batch;
-    mark('source resumed');
-  }
-  mark('read end');
-};
-const write = PostgresExporter.prototype.write;
+/**
+ * Wraps the connectors' own classes (the bundles the CLI's registry loads),
+ * found through the first pipeline's instances: once per process.
+ */
+let instrumented = false;
+function instrument(pipeline) {
+  if (instrumented) return;
+  instrumented = true;
+  const source = Object.getPrototypeOf(pipeline.sources[0].instance);
+  const exporter = Object.getPrototypeOf([...pipeline.exporters.values()][0].instance);
+  const read = source.read;
+  source.read = async function* (ctx) {
+    mark('read start');
+    let n = 0;
+    for await (const batch of read.call(this, ctx)) {
+      mark(`yield ${n++} (${batch.length} records)`);
+      yield batch;
+      mark('source resumed');
+    }
+    mark('read end');
+  };
+  const write = exporter.write;
+  exporter.write = async function (batch, signal) {
+    const n = writes++;
+    mark(`    write ${n} start`);
+    try {
+      return await write.call(this, batch, signal);
+    } finally {
+      mark(`    write ${n} end`);
+    }
+  };
+}
 let writes = 0;
-PostgresExporter.prototype.write = async function (batch, signal) {
-  const n = writes++;
-  mark(`    write ${n} start`);
-  try {
-    return await write.call(this, batch, signal);
-  } finally {
-    mark(`    write ${n} end`);
-  }
-};
 
 const { admin, db, dbUrl, expected } = await seedReadings({ adminUrl, dbName, rows: ROWS, alerts: true });
 const file = join(work, 'config.yaml');
@@ -66,6 +74,7 @@ try {
     await db.query('TRUNCATE alerts');
     const config = await loadValidConfig(file);
     const pipeline = new Pipeline({ config, logger: silent });
+    instrument(pipeline);
     events = [];
     writes = 0;
     const load = loadavg()[0];
