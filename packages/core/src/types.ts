@@ -203,20 +203,21 @@ export interface WriteResult {
   /** Records of the batch the target refused for record-level reasons; the rest were written. */
   readonly rejected?: readonly RejectedRecord[];
   /**
-   * Optional, session delivery: the batch as UTF-8 JSON lines (one object per
-   * line, `\n`-terminated) that JSON.parse turns back into exactly its
-   * records, when the session produced that text anyway (NDJSON of strings,
-   * finite numbers, booleans and null). The runner's spool keeps these bytes
-   * instead of encoding the batch again, so the bytes must not change
-   * afterwards. Never set together with `rejected`.
+   * Optional, session delivery: the batch's bytes as the session encoded
+   * them anyway, when they read back into exactly its records. The runner's
+   * spool keeps these bytes instead of encoding the batch again, so they
+   * must not change afterwards. Never set together with `rejected`.
    */
-  readonly jsonLines?: Uint8Array;
-  /**
-   * Optional, session delivery, like `jsonLines`: the batch as CSV rows that
-   * read back into exactly its records. Never set together with `rejected`.
-   */
-  readonly csvRows?: CsvRows;
+  readonly encoded?: EncodedBatch;
 }
+
+/**
+ * A batch as a target encoded it, in a form that reads back into exactly its
+ * records: `json-lines`, UTF-8 JSON lines (one object per line,
+ * `\n`-terminated) that JSON.parse turns back into the records (NDJSON of
+ * strings, finite numbers, booleans and null); `csv-rows`, {@link CsvRows}.
+ */
+export type EncodedBatch = { readonly kind: 'json-lines'; readonly bytes: Uint8Array } | ({ readonly kind: 'csv-rows' } & CsvRows);
 
 /**
  * CSV rows (no header) of records whose own keys are all `keys`, in that

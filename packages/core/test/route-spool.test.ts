@@ -17,7 +17,7 @@ function jsonLinesExporter(behaviour: { end: (call: number) => Error | undefined
         async write(batch): Promise<WriteResult> {
           pending.push(...batch);
           const lines = behaviour.lines ? behaviour.lines(batch) : Buffer.from(batch.map((record) => `${JSON.stringify(record)}\n`).join(''));
-          return lines === undefined ? {} : { jsonLines: lines };
+          return lines === undefined ? {} : { encoded: { kind: 'json-lines', bytes: lines } };
         },
         async end() {
           const error = behaviour.end(++ends);

@@ -117,7 +117,7 @@ describe('Spool, CSV rows an exporter wrote', () => {
       const dir = await mkdtemp(path.join(os.tmpdir(), 'sluice-spool-test-'));
       dirs.push(dir);
       const spool = new Spool(dir);
-      await spool.append(records, { csvRows: { bytes: Buffer.from(text), keys: ['id', 'note', 'empty'], delimiter, lineEnding } });
+      await spool.append(records, { kind: 'csv-rows', bytes: Buffer.from(text), keys: ['id', 'note', 'empty'], delimiter, lineEnding });
       await spool.append([{ id: '4', note: 'after', empty: '' }]);
       expect((await replayAll(spool, 2)).flat()).toEqual([...records, { id: '4', note: 'after', empty: '' }]);
       await spool.discard();
@@ -128,7 +128,7 @@ describe('Spool, CSV rows an exporter wrote', () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'sluice-spool-test-'));
     dirs.push(dir);
     const spool = new Spool(dir);
-    await spool.append([{ a: '1' }, { a: '2' }], { csvRows: { bytes: Buffer.from('1\n'), keys: ['a'], delimiter: ',', lineEnding: '\n' } });
+    await spool.append([{ a: '1' }, { a: '2' }], { kind: 'csv-rows', bytes: Buffer.from('1\n'), keys: ['a'], delimiter: ',', lineEnding: '\n' });
     await expect(replayAll(spool, 10)).rejects.toThrow('1 CSV rows where 2 records were written');
     await spool.discard();
   });

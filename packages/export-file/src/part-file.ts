@@ -61,7 +61,7 @@ export class PartFile {
     return this.stream?.bytesWritten ?? 0;
   }
 
-  /** Encodes a batch into the file; `jsonLines` and `csvRows` as {@link EncodedStream.write} gives them. */
+  /** Encodes a batch into the file; `encoded` as {@link EncodedStream.write} gives it. */
   async write(batch: readonly DataRecord[]): Promise<Awaited<ReturnType<EncodedStream['write']>>> {
     const result = await this.stream!.write(batch);
     this.records += batch.length - result.rejected.length;

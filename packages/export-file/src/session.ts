@@ -1,5 +1,5 @@
 import { access } from 'node:fs/promises';
-import type { DataRecord, ExportRun, ExportSession, RejectedRecord, WriteResult } from '@sluice/core';
+import type { DataRecord, EncodedBatch, ExportRun, ExportSession, RejectedRecord, WriteResult } from '@sluice/core';
 import { ConnectorError } from '@sluice/core';
 import { displayPath, fileError } from './errors.js';
 import { PartFile } from './part-file.js';
@@ -33,7 +33,7 @@ export class FileSession implements ExportSession {
     signal.throwIfAborted();
     const rejected: RejectedRecord[] = [];
     const { maxRecords, maxBytes } = this.options;
-    let encoded: Pick<WriteResult, 'jsonLines' | 'csvRows'> = {};
+    let encoded: EncodedBatch | undefined;
     let offset = 0;
     while (offset < batch.length) {
       signal.throwIfAborted();
@@ -44,17 +44,14 @@ export class FileSession implements ExportSession {
       const written = await this.guard('write', part.finalPath, () => part.write(chunk));
       rejected.push(...written.rejected);
       // The whole batch in one part: its JSON lines or CSV rows (if the format made some) can stand for it in the runner's spool.
-      if (chunk === batch) {
-        if (written.jsonLines !== undefined) encoded = { jsonLines: written.jsonLines };
-        else if (written.csvRows !== undefined) encoded = { csvRows: written.csvRows };
-      }
+      if (chunk === batch) encoded = written.encoded;
       if ((maxRecords !== undefined && part.count >= maxRecords) || (maxBytes !== undefined && part.bytes >= maxBytes)) {
         await this.guard('write', part.finalPath, () => part.finish());
         this.current = undefined;
       }
     }
     if (rejected.length > 0) return { rejected };
-    return encoded;
+    return encoded === undefined ? {} : { encoded };
   }
 
   end(signal: AbortSignal): Promise<WriteResult> {

@@ -331,12 +331,13 @@ describe('JSON lines for the runner spool', () => {
     const session = await target.open(run);
     const result = await session.write(plain, run.signal);
     await session.end(run.signal);
-    const lines = Buffer.from(result!.jsonLines!).toString('utf8');
+    expect(result?.encoded?.kind).toBe('json-lines');
+    const lines = Buffer.from(result!.encoded!.bytes).toString('utf8');
     expect(lines).toBe(await readFile(join(base.dir, 'out/conformance_rule.ndjson'), 'utf8'));
     expect(lines.split('\n').slice(0, -1).map((line) => JSON.parse(line))).toEqual(plain);
   });
 
-  it('returns none for other formats, tagged values, or a batch split across parts', async () => {
+  it('returns no JSON lines for other formats, tagged values, or a batch split across parts', async () => {
     for (const [options, batch] of [
       [{ path: 'out/{rule}.csv' }, plain],
       [{ path: 'out/{rule}.parquet' }, plain],
@@ -346,7 +347,7 @@ describe('JSON lines for the runner spool', () => {
       const target = make(options);
       const run = makeExportRun({ runId: 'run-1', runStartedAt: started });
       const session = await target.open(run);
-      expect((await session.write(batch, run.signal))?.jsonLines).toBeUndefined();
+      expect((await session.write(batch, run.signal))?.encoded?.kind).not.toBe('json-lines');
       await session.end(run.signal);
       await target.close?.();
     }
@@ -376,14 +377,14 @@ describe('CSV rows for the runner spool', () => {
           const session = await target.open(run);
           for (const batch of batches) {
             const result = await session.write(batch, run.signal);
-            const rows = result?.csvRows;
+            const rows = result?.encoded;
             if (batch.some((r) => Object.values(r).some((v) => !(v as string).isWellFormed()))) {
               expect(rows).toBeUndefined();
               continue;
             }
-            expect(rows).toBeDefined();
-            expect(rows!.keys).toEqual(keys);
-            expect(parseCsvRows(Buffer.from(rows!.bytes).toString('utf8'), rows!)).toEqual(batch);
+            if (rows?.kind !== 'csv-rows') throw new Error(`expected CSV rows, got ${JSON.stringify(rows?.kind)}`);
+            expect(rows.keys).toEqual(keys);
+            expect(parseCsvRows(Buffer.from(rows.bytes).toString('utf8'), rows)).toEqual(batch);
             checked++;
           }
           await session.end(run.signal);
@@ -406,7 +407,7 @@ describe('CSV rows for the runner spool', () => {
       const target = make({ path: `out/{rule}-none-${n++}.csv` });
       const run = makeExportRun({ runId: 'run-1', runStartedAt: started });
       const session = await target.open(run);
-      expect((await session.write(batch, run.signal))?.csvRows).toBeUndefined();
+      expect((await session.write(batch, run.signal))?.encoded).toBeUndefined();
       await session.end(run.signal);
       await target.close?.();
     }

@@ -72,7 +72,7 @@ export class CsvEncoder implements RecordEncoder {
     const out = new ByteWriter(header.length * 3 + batch.length * this.#rowBytes);
     out.text(header);
     const headerBytes = out.pos;
-    // Whether the rows read back into exactly these records (see EncodeResult.csvRows).
+    // Whether the rows read back into exactly these records (see EncodeResult.encoded).
     let exact = this.#exactKeys;
     let rows = 0;
     for (const record of batch) {
@@ -112,7 +112,7 @@ export class CsvEncoder implements RecordEncoder {
     const bytes = out.bytes();
     // Lone surrogates do not survive UTF-8: such rows do not read back exactly.
     if (!exact || rejected.length > 0 || rows === 0 || !out.wellFormed) return { bytes, rejected };
-    return { bytes, rejected, csvRows: { offset: headerBytes, keys: columns, delimiter: this.#delimiter, lineEnding: this.#eol } };
+    return { bytes, rejected, encoded: { kind: 'csv-rows', offset: headerBytes, keys: columns, delimiter: this.#delimiter, lineEnding: this.#eol } };
   }
 
   end(): Uint8Array {

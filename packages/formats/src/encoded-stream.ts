@@ -1,6 +1,6 @@
 import { finished } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
-import type { CsvRows, DataRecord, RejectedRecord } from '@sluice/core';
+import type { DataRecord, EncodedBatch, RejectedRecord } from '@sluice/core';
 import type { EncodedStream, EncodedStreamOptions, RecordEncoder } from './types.js';
 
 /**
@@ -68,17 +68,14 @@ export function createEncodedStream(
     get bytesWritten() {
       return bytesWritten;
     },
-    async write(batch: readonly DataRecord[]): Promise<{ rejected: RejectedRecord[]; jsonLines?: Uint8Array; csvRows?: CsvRows }> {
+    async write(batch: readonly DataRecord[]): Promise<{ rejected: RejectedRecord[]; encoded?: EncodedBatch }> {
       if (ended) throw new Error('encoded stream: write() after end()');
-      const { bytes, rejected, jsonLines, csvRows } = encoder.write(batch);
+      const { bytes, rejected, encoded } = encoder.write(batch);
       await push(bytes);
-      if (rejected.length > 0) return { rejected };
-      if (jsonLines === true) return { rejected, jsonLines: bytes };
-      if (csvRows !== undefined) {
-        const { offset, keys, delimiter, lineEnding } = csvRows;
-        return { rejected, csvRows: { bytes: bytes.subarray(offset), keys, delimiter, lineEnding } };
-      }
-      return { rejected };
+      if (rejected.length > 0 || encoded === undefined) return { rejected };
+      if (encoded.kind === 'json-lines') return { rejected, encoded: { kind: 'json-lines', bytes } };
+      const { offset, keys, delimiter, lineEnding } = encoded;
+      return { rejected, encoded: { kind: 'csv-rows', bytes: bytes.subarray(offset), keys, delimiter, lineEnding } };
     },
     async end(): Promise<void> {
       if (ended) return;

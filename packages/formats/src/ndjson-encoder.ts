@@ -22,7 +22,7 @@ export class NdjsonEncoder implements RecordEncoder {
     if (lines !== undefined) {
       this.#lineBytes = Math.ceil((lines.bytes.length / batch.length) * 1.125) + 8;
       this.#records += batch.length;
-      return lines.plain ? { bytes: lines.bytes, rejected, jsonLines: true } : { bytes: lines.bytes, rejected };
+      return lines.plain ? { bytes: lines.bytes, rejected, encoded: { kind: 'json-lines' } } : { bytes: lines.bytes, rejected };
     }
     let text = '';
     for (const record of batch) {

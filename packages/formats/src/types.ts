@@ -1,4 +1,4 @@
-import type { CsvRows, DataRecord, RejectedRecord } from '@sluice/core';
+import type { DataRecord, EncodedBatch, RejectedRecord } from '@sluice/core';
 
 /** The encodings Sluice can write. */
 export type FormatName = 'ndjson' | 'json' | 'csv' | 'parquet';
@@ -10,19 +10,17 @@ export interface EncodeResult {
   /** Records of the batch that cannot be represented in this format, each with the reason. */
   readonly rejected: RejectedRecord[];
   /**
-   * True when `bytes` are JSON lines that JSON.parse turns back into exactly
-   * the batch's records (NDJSON of strings, finite numbers, booleans and null;
-   * nothing rejected), so a caller that keeps a copy of the records can keep
-   * these bytes instead of encoding them again.
+   * Set when `bytes` read back into exactly the batch's records (nothing
+   * rejected), so a caller that keeps a copy of the records can keep these
+   * bytes instead of encoding them again: `json-lines`, JSON lines that
+   * JSON.parse turns back into the records (NDJSON of strings, finite
+   * numbers, booleans and null); `csv-rows`, from `offset` on (after a
+   * header line) CSV rows as core's `CsvRows` describes (every record's own
+   * keys are `keys` in that order, every value a string).
    */
-  readonly jsonLines?: boolean;
-  /**
-   * Set when the bytes from `offset` on (after a header line) are CSV rows
-   * that read back into exactly the batch's records, as core's `CsvRows`
-   * describes: every record's own keys are `keys` in that order, every value
-   * a string, nothing rejected.
-   */
-  readonly csvRows?: { readonly offset: number; readonly keys: readonly string[]; readonly delimiter: string; readonly lineEnding: string };
+  readonly encoded?:
+    | { readonly kind: 'json-lines' }
+    | { readonly kind: 'csv-rows'; readonly offset: number; readonly keys: readonly string[]; readonly delimiter: string; readonly lineEnding: string };
 }
 
 /**
@@ -62,10 +60,10 @@ export interface EncodedStreamOptions {
 export interface EncodedStream {
   /**
    * Encodes and writes a batch; resolves once the sink accepted the bytes
-   * (after `drain` if needed). `jsonLines`: the encoded bytes, when they are
-   * JSON lines of exactly the batch's records (see {@link EncodeResult.jsonLines}).
+   * (after `drain` if needed). `encoded`: the batch's bytes, when they read
+   * back into exactly its records (see {@link EncodeResult.encoded}).
    */
-  write(batch: readonly DataRecord[]): Promise<{ rejected: RejectedRecord[]; jsonLines?: Uint8Array; csvRows?: CsvRows }>;
+  write(batch: readonly DataRecord[]): Promise<{ rejected: RejectedRecord[]; encoded?: EncodedBatch }>;
   /** Writes the encoder's tail and ends the sink; resolves when `out` has finished. */
   end(): Promise<void>;
   /** Uncompressed bytes produced so far (for size-based rollover). */

@@ -139,9 +139,9 @@ describe('ndjson encoder', () => {
         let out = '';
         let count = 0;
         for (const batch of batches) {
-          const { bytes, rejected, jsonLines } = encoder.write(batch);
+          const { bytes, rejected, encoded } = encoder.write(batch);
           expect(rejected).toEqual([]);
-          if (jsonLines) expect(Buffer.from(bytes).toString('utf8').split('\n').slice(0, -1).map((line) => JSON.parse(line) as unknown)).toEqual(batch.map(withoutUndefined));
+          if (encoded?.kind === 'json-lines') expect(Buffer.from(bytes).toString('utf8').split('\n').slice(0, -1).map((line) => JSON.parse(line) as unknown)).toEqual(batch.map(withoutUndefined));
           out += Buffer.from(bytes).toString('utf8');
           count += batch.length;
         }

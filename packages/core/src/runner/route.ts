@@ -97,7 +97,7 @@ export class Route {
       return;
     }
     // Bytes the session already encoded stand for the records, unless some were refused.
-    await spool.append(records, result?.rejected?.length ? {} : { jsonLines: result?.jsonLines, csvRows: result?.csvRows });
+    await spool.append(records, result?.rejected?.length ? undefined : result?.encoded);
     this.collect(result);
   }
 

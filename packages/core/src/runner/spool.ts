@@ -2,7 +2,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { mkdtemp, open, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { CsvRows, DataRecord } from '../types.js';
+import type { CsvRows, DataRecord, EncodedBatch } from '../types.js';
 import { decodeLine, encodeLine, encodePlainBatch, packStringBatch, unpackStringBatch } from './codec.js';
 
 /**
@@ -16,9 +16,9 @@ const enum Frame {
   PlainJson = 0x4a, // J
   /** JSON lines of records with tagged values (Date, bigint, bytes, non-finite numbers). */
   TaggedLines = 0x54, // T
-  /** JSON lines of plain records, as an exporter wrote them (WriteResult.jsonLines). */
+  /** JSON lines of plain records, as an exporter wrote them (WriteResult.encoded, json-lines). */
   PlainLines = 0x4e, // N
-  /** CSV rows of string-only records, as an exporter wrote them (WriteResult.csvRows): meta JSON length (uint32 LE), meta JSON, the rows. */
+  /** CSV rows of string-only records, as an exporter wrote them (WriteResult.encoded, csv-rows): meta JSON length (uint32 LE), meta JSON, the rows. */
   CsvRows = 0x43, // C
 }
 
@@ -65,9 +65,9 @@ export class Spool {
 
   /**
    * Appends a batch. `encoded`: the same records as an exporter already
-   * encoded them (WriteResult.jsonLines or csvRows), kept as they are.
+   * encoded them (WriteResult.encoded), kept as they are.
    */
-  async append(records: readonly DataRecord[], encoded: { jsonLines?: Uint8Array | undefined; csvRows?: CsvRows | undefined } = {}): Promise<void> {
+  async append(records: readonly DataRecord[], encoded?: EncodedBatch): Promise<void> {
     if (records.length === 0) return;
     if (this.failure) throw this.failure;
     if (!this.stream) {
@@ -75,12 +75,11 @@ export class Spool {
       this.stream = createWriteStream(this.file, { highWaterMark: 1 << 20 });
       this.stream.on('error', (error) => (this.failure = error));
     }
-    const { jsonLines, csvRows } = encoded;
     const parts =
-      jsonLines !== undefined
-        ? [frameHeader(Frame.PlainLines, jsonLines.length), jsonLines]
-        : csvRows !== undefined
-          ? csvFrame(csvRows, records.length)
+      encoded?.kind === 'json-lines'
+        ? [frameHeader(Frame.PlainLines, encoded.bytes.length), encoded.bytes]
+        : encoded?.kind === 'csv-rows'
+          ? csvFrame(encoded, records.length)
           : encodeFrame(records);
     const stream = this.stream;
     this.count += records.length;
