@@ -7,8 +7,8 @@
 // Output goes to a counting sink (bytes are discarded): this measures encoding, not disk.
 import { spawnSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
-import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { countingSink } from './counting-sink.mjs';
 
 const args = process.argv.slice(2);
 const arg = (name, fallback) => {
@@ -78,17 +78,6 @@ function makeCsvBatch(from, count) {
     };
   }
   return batch;
-}
-
-function countingSink() {
-  const sink = new Writable({
-    write(chunk, _enc, cb) {
-      sink.bytes += chunk.length;
-      cb();
-    },
-  });
-  sink.bytes = 0;
-  return sink;
 }
 
 async function runSluice(spec) {

@@ -17,8 +17,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { Writable } from 'node:stream';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { countingSink } from './counting-sink.mjs';
 
 const args = process.argv.slice(2);
 const arg = (name, fallback) => {
@@ -66,17 +66,6 @@ function matches() {
   return packed;
 }
 
-function countingSink() {
-  const sink = new Writable({
-    write(chunk, _enc, cb) {
-      sink.bytes += chunk.length;
-      cb();
-    },
-  });
-  sink.bytes = 0;
-  return sink;
-}
-
 /** CPU time of this process's main thread, in milliseconds (Linux: immune to other processes' load). */
 function mainThreadCpuMs() {
   return Number(readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
@@ -110,11 +99,11 @@ async function child(coreDist, formatsDist, format) {
   };
   for (let r = 0; r < packed.count; r += BATCH) {
     const batch = buildBatch(packed.text, packed.ends, r * width, Math.min(BATCH, packed.count - r));
-    // As core's Route does: the write first, then the spool, which keeps the encoder's JSON lines if any.
+    // As core's Route does: the write first, then the spool, which keeps the encoder's bytes (JSON lines, CSV rows) if any.
     await time(async () => {
-      const { rejected, jsonLines } = await stream.write(batch);
+      const { rejected, encoded } = await stream.write(batch);
       if (rejected.length) throw new Error(`unexpected rejections: ${rejected[0].error.message}`);
-      await spool.append(batch, jsonLines);
+      await spool.append(batch, encoded);
     });
   }
   await time(() => stream.end());
