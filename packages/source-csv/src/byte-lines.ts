@@ -37,6 +37,11 @@ export class ByteLineScanner {
   /** Where that line's content ends: its CR in a CRLF file, else its LF. */
   contentEnd = -1;
   private readonly top: number;
+  /** `(top + 1)` in every byte of a 32-bit word: a word holding a byte below it may hold a delimiter, quote or line break. */
+  private readonly below: number;
+  /** `buf` (the last one scanned) as 32-bit words, when it starts on a 4-byte boundary. */
+  private words: Int32Array | undefined;
+  private wordsOf: Buffer | undefined;
 
   constructor(
     private readonly delimiter: number,
@@ -44,6 +49,7 @@ export class ByteLineScanner {
     private readonly columns: number,
   ) {
     this.top = Math.max(delimiter, QUOTE, CR, LF);
+    this.below = (this.top + 1) * 0x01010101;
     this.starts = new Int32Array(columns + 1);
     this.ends = new Int32Array(columns + 1);
     this.escaped = new Uint8Array(columns + 1);
@@ -58,6 +64,12 @@ export class ByteLineScanner {
     const ends = this.ends;
     const escaped = this.escaped;
     const capacity = starts.length;
+    if (this.wordsOf !== buf) {
+      this.wordsOf = buf;
+      this.words = buf.byteOffset % 4 === 0 ? new Int32Array(buf.buffer, buf.byteOffset, buf.length >> 2) : undefined;
+    }
+    const words = this.words;
+    const below = this.below;
     let f = 0;
     let fieldStart = pos;
     /** True once field f was a quoted field (its span is set). */
@@ -67,6 +79,21 @@ export class ByteLineScanner {
     for (;;) {
       // Ordinary bytes, one comparison each. Past the end of `buf` a read is undefined and stops the run.
       let c = buf[i]!;
+      if (c > top && words !== undefined) {
+        // Up to a word boundary byte by byte, then four bytes at a time while none of them is at or below `top`.
+        while ((i & 3) !== 0 && c > top) c = buf[++i]!;
+        if (c > top) {
+          let k = i >> 2;
+          const end = words.length;
+          while (k < end) {
+            const w = words[k]!;
+            if (((w - below) & ~w & 0x80808080) !== 0) break;
+            k++;
+          }
+          i = k << 2;
+          c = buf[i]!;
+        }
+      }
       while (c > top) c = buf[++i]!;
       if (i >= limit) return ODD_REST;
       if (c === D) {
