@@ -107,7 +107,7 @@ describe('jsonLinesOnBytes', () => {
         const lines = jsonLinesOnBytes(batch, hint);
         const fits = batch.length > 0 && batch.every((record) => {
           const names = Object.keys(record);
-          return names.join('\u0000') === Object.keys(batch[0]!).join('\u0000') && Object.values(record).every((value) => value === null || ['string', 'number', 'boolean'].includes(typeof value));
+          return JSON.stringify(names) === JSON.stringify(Object.keys(batch[0]!)) && Object.values(record).every((value) => value === null || ['string', 'number', 'boolean'].includes(typeof value));
         });
         if (!fits) {
           expect(lines).toBeUndefined();
