@@ -303,6 +303,40 @@ describe('connection failures', () => {
   });
 });
 
+describe('connection failures with writes in flight', () => {
+  const unavailable = throwawayPostgresUnavailable();
+  it.skipIf(unavailable !== undefined)(`PostgreSQL restarted while two appends are in flight: both fail retryably, their retries land once${unavailable ? ` (skipped: ${unavailable})` : ''}`, async () => {
+    const cluster = await startThrowawayPostgres();
+    try {
+      const exporter = create({ url: cluster.url, table: 'events', create_table: true, concurrency: 2 });
+      expect(exporter.maxInFlight).toBe(2);
+      const session = await exporter.open(makeExportRun());
+      const batches = [0, 1, 2, 3, 4].map((b) => Array.from({ length: 500 }, (_, i) => ({ id: b * 500 + i, v: `b${b}` })));
+      // Two pooled connections open and in use.
+      await Promise.all([session.write(batches[0]!, signal), session.write(batches[1]!, signal)]);
+      cluster.stop();
+      const failed = await Promise.all([batches[2]!, batches[3]!].map((batch) => session.write(batch, signal).catch((e: unknown) => e as ConnectorError)));
+      for (const error of failed) {
+        expect(error).toBeInstanceOf(ConnectorError);
+        expect((error as ConnectorError).retryable).toBe(true);
+      }
+      cluster.start();
+      // What core's retry does: each failed batch again, alongside the next one.
+      await Promise.all([session.write(batches[2]!, signal), session.write(batches[3]!, signal)]);
+      await session.write(batches[4]!, signal);
+      await session.end(signal);
+      await exporter.close?.();
+      const client = new pg.Client({ connectionString: cluster.url });
+      await client.connect();
+      const { rows: counted } = await client.query('SELECT count(*)::int AS n, count(DISTINCT id)::int AS d FROM events');
+      await client.end();
+      expect(counted[0]).toEqual({ n: 2500, d: 2500 });
+    } finally {
+      cluster.destroy();
+    }
+  });
+});
+
 describeExporterConformance('postgresql', {
   records: flatConformanceRecords,
   isolatesRuns: false,
