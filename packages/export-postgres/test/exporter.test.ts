@@ -27,6 +27,17 @@ async function rows(sql: string): Promise<Record<string, unknown>[]> {
   return (await pool.query(sql)).rows;
 }
 
+/** Rows and distinct ids of the `events` table on the server at `url`. */
+async function countEvents(url: string): Promise<{ n: number; d: number }> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query('SELECT count(*)::int AS n, count(DISTINCT id)::int AS d FROM events')).rows[0];
+  } finally {
+    await client.end();
+  }
+}
+
 describe('schema', () => {
   it('requires conflict_columns for upsert', () => {
     expect(postgres.schema.safeParse({ table: 't', mode: 'upsert' }).success).toBe(false);
@@ -292,11 +303,7 @@ describe('connection failures', () => {
       await session.write(batches[3]!, signal);
       await session.end(signal);
       await exporter.close?.();
-      const client = new pg.Client({ connectionString: cluster.url });
-      await client.connect();
-      const { rows: counted } = await client.query('SELECT count(*)::int AS n, count(DISTINCT id)::int AS d FROM events');
-      await client.end();
-      expect(counted[0]).toEqual({ n: 2000, d: 2000 });
+      expect(await countEvents(cluster.url)).toEqual({ n: 2000, d: 2000 });
     } finally {
       cluster.destroy();
     }
@@ -326,11 +333,7 @@ describe('connection failures with writes in flight', () => {
       await session.write(batches[4]!, signal);
       await session.end(signal);
       await exporter.close?.();
-      const client = new pg.Client({ connectionString: cluster.url });
-      await client.connect();
-      const { rows: counted } = await client.query('SELECT count(*)::int AS n, count(DISTINCT id)::int AS d FROM events');
-      await client.end();
-      expect(counted[0]).toEqual({ n: 2500, d: 2500 });
+      expect(await countEvents(cluster.url)).toEqual({ n: 2500, d: 2500 });
     } finally {
       cluster.destroy();
     }
