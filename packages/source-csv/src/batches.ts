@@ -9,6 +9,11 @@ export class BatchCollector {
 
   constructor(private readonly size: number) {}
 
+  /** Records the partial batch still has room for. */
+  get room(): number {
+    return this.size - this.current.length;
+  }
+
   add(record: DataRecord): void {
     this.current.push(record);
     if (this.current.length >= this.size) {

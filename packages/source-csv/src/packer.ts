@@ -6,7 +6,7 @@ import type { PackedRecords } from './parallel-protocol.js';
 /**
  * Collects a range's records as UTF-8 bytes and value spans, to be sent to
  * the main thread without copying (the buffers are transferred) and turned
- * into records there by {@link unpackRecords}. A plain line is copied whole,
+ * into records there by {@link recordUnpacker}. A plain line is copied whole,
  * once; its values are spans into it.
  */
 export class BytePacker {
@@ -81,36 +81,47 @@ export class BytePacker {
   }
 }
 
-type Builder = (value: (k: number) => string, count: number) => DataRecord[];
+type Builder = (value: (k: number) => string, first: number, count: number) => DataRecord[];
 const builders = new Map<string, Builder>();
 
 /**
- * Records from packed bytes, through an object literal compiled once per
- * key list: every record gets one hidden class, as a parsed one would.
- * ASCII bytes (the common case) become one string that values are sliced
- * from; otherwise each value is decoded on its own (the bytes of a value
- * start and end at ASCII delimiters or quotes, so it decodes exactly as it
- * would inside the whole text). The keys never include `__proto__`.
+ * The records of packed bytes, built `count` at a time from record `first`
+ * on (so a caller can build them as it hands them on, and records waiting
+ * for their turn stay compact bytes), through an object literal compiled
+ * once per key list: every record gets one hidden class, as a parsed one
+ * would. ASCII bytes (the common case) become one string, decoded once,
+ * that values are sliced from; otherwise each value is decoded on its own
+ * (the bytes of a value start and end at ASCII delimiters or quotes, so it
+ * decodes exactly as it would inside the whole text). The keys never
+ * include `__proto__`.
  */
-export function unpackRecords(packed: PackedRecords): DataRecord[] {
+export function recordUnpacker(packed: PackedRecords): (first: number, count: number) => DataRecord[] {
   const id = JSON.stringify(packed.keys);
   let build = builders.get(id);
   if (build === undefined) {
     const fields = packed.keys.map((key) => `${JSON.stringify(key)}: value(k++)`).join(', ');
-    build = new Function('value', 'count', `const out = new Array(count); let k = 0; for (let r = 0; r < count; r++) out[r] = { ${fields} }; return out;`) as Builder;
+    build = new Function(
+      'value',
+      'first',
+      'count',
+      `const out = new Array(count); let k = first * ${packed.keys.length}; for (let r = 0; r < count; r++) out[r] = { ${fields} }; return out;`,
+    ) as Builder;
     builders.set(id, build);
   }
   const bytes = Buffer.from(packed.bytes.buffer, packed.bytes.byteOffset, packed.bytes.length);
   const spans = packed.spans;
+  let value: (k: number) => string;
   if (isAscii(bytes)) {
     const text = bytes.toString('latin1');
-    return build((k) => {
+    value = (k) => {
       const start = spans[2 * k]!;
       return start >= 0 ? text.slice(start, spans[2 * k + 1]) : text.slice(~start, spans[2 * k + 1]).replaceAll('""', '"');
-    }, packed.count);
+    };
+  } else {
+    value = (k) => {
+      const start = spans[2 * k]!;
+      return start >= 0 ? bytes.toString('utf8', start, spans[2 * k + 1]) : bytes.toString('utf8', ~start, spans[2 * k + 1]).replaceAll('""', '"');
+    };
   }
-  return build((k) => {
-    const start = spans[2 * k]!;
-    return start >= 0 ? bytes.toString('utf8', start, spans[2 * k + 1]) : bytes.toString('utf8', ~start, spans[2 * k + 1]).replaceAll('""', '"');
-  }, packed.count);
+  return (first, count) => build(value, first, count);
 }

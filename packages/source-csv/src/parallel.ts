@@ -8,7 +8,7 @@ import type { BatchCollector } from './batches.js';
 import { FastTokenizer } from './fast-tokenizer.js';
 import type { RangeJob, RangeMessage, WorkerInit, WorkerMessage } from './parallel-protocol.js';
 import { createRangeReader, type RangeOutput } from './range-reader.js';
-import { unpackRecords } from './packer.js';
+import { recordUnpacker } from './packer.js';
 import { CsvRowError } from './row-errors.js';
 import { RowHandler } from './rows.js';
 import type { CsvSourceConfig } from './types.js';
@@ -283,10 +283,20 @@ export async function* readParallel(options: Options): AsyncGenerator<DataRecord
       }
       parallelStats.ranges++;
       batches.skipped += result.skipped;
-      // Unpacked only now: waiting ranges stay compact text.
-      const records = Array.isArray(result.records) ? result.records : unpackRecords(result.records);
-      for (const record of records) batches.add(record);
-      for (const batch of batches.take(false)) yield batch;
+      if (Array.isArray(result.records)) {
+        for (const record of result.records) batches.add(record);
+        for (const batch of batches.take(false)) yield batch;
+      } else {
+        // Built a batch's worth at a time, as the pipeline takes them: the rest of the range waits as compact bytes.
+        const packed = result.records;
+        const unpack = recordUnpacker(packed);
+        for (let first = 0; first < packed.count; ) {
+          const count = Math.min(packed.count - first, batches.room);
+          for (const record of unpack(first, count)) batches.add(record);
+          first += count;
+          for (const batch of batches.take(false)) yield batch;
+        }
+      }
       base += result.breaks;
       if (inline) {
         parallelStats.inline++;
