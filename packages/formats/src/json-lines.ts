@@ -17,9 +17,7 @@ const PLAIN = 2;
  * the replacer path (NOT_FLAT).
  */
 function flatness(record: unknown): number {
-  if (typeof record !== 'object' || record === null) return NOT_FLAT;
-  const proto = Object.getPrototypeOf(record) as unknown;
-  if (proto !== Object.prototype && proto !== null) return NOT_FLAT;
+  if (!isPlainObject(record)) return NOT_FLAT;
   let members = 0;
   let kind = PLAIN;
   for (const key in record) {
