@@ -20,6 +20,8 @@ export class PostgresExporter implements Exporter {
   readonly #table: TableName;
   #pool: PgPool | undefined;
   #columns: Map<string, TableColumn> | undefined;
+  /** The lookup (and creation) in progress: writes in flight wait for one rather than racing to create the table. */
+  #columnsPending: Promise<Map<string, TableColumn>> | undefined;
   readonly #warnedFields = new Set<string>();
 
   constructor(config: ExporterConfig, deps: ConnectorDeps) {
@@ -47,9 +49,24 @@ export class PostgresExporter implements Exporter {
     }
   }
 
-  /** The table's columns, creating the table from `sample` when allowed. */
+  /** The table's columns, creating the table from `sample` when allowed; writes that overlap share one lookup. */
   async #tableColumns(client: PgPoolClient, sample: readonly DataRecord[]): Promise<Map<string, TableColumn>> {
     if (this.#columns) return this.#columns;
+    this.#columnsPending ??= this.#lookUpColumns(client, sample).then(
+      (columns) => {
+        this.#columns = columns;
+        this.#columnsPending = undefined;
+        return columns;
+      },
+      (error: unknown) => {
+        this.#columnsPending = undefined;
+        throw error;
+      },
+    );
+    return this.#columnsPending;
+  }
+
+  async #lookUpColumns(client: PgPoolClient, sample: readonly DataRecord[]): Promise<Map<string, TableColumn>> {
     let columns = await loadColumns(client, this.#table);
     if (!columns) {
       if (!this.#config.create_table) {
@@ -61,16 +78,15 @@ export class PostgresExporter implements Exporter {
       const defs = fields.map(([field, column]) => ({ name: column, type: inferColumnType(sample, field) }));
       try {
         await client.query(createTableSql(this.#table, defs, this.#config.mode === 'upsert' ? this.#config.conflict_columns : undefined));
+        this.#deps.logger.info({ table: this.#config.table, columns: defs }, 'created table');
       } catch (error) {
-        // Another session created it first.
+        // Another session created it first: its table (42P07), or its row type while both were creating (42710, 23505 on pg_type).
         const code = sqlstate(error);
-        if (code !== '42P07' && code !== '23505') throw error;
+        if (code !== '42P07' && code !== '42710' && code !== '23505') throw error;
       }
-      this.#deps.logger.info({ table: this.#config.table, columns: defs }, 'created table');
       columns = await loadColumns(client, this.#table);
       if (!columns) throw new ConnectorError(`table ${this.#config.table} could not be created`, { where: this.#deps.path });
     }
-    this.#columns = columns;
     return columns;
   }
 

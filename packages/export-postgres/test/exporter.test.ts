@@ -2,7 +2,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectorError } from '@sluice/core';
 import type { DataRecord, Exporter } from '@sluice/core';
-import { createTestDatabase, startThrowawayPostgres, throwawayPostgresUnavailable, describeExporterConformance, flatConformanceRecords, makeExportRun, uniqueName, type TestDatabase } from '@sluice/testkit';
+import { createTestDatabase, memoryLogger, startThrowawayPostgres, throwawayPostgresUnavailable, describeExporterConformance, flatConformanceRecords, makeExportRun, uniqueName, type TestDatabase } from '@sluice/testkit';
 import postgres from '../src/index.js';
 import { testDeps } from './helpers.js';
 
@@ -178,6 +178,35 @@ describe('insert with COPY', () => {
     expect(rejected[0]!.error.message).toMatch(/double precision/);
     const back = await rows('SELECT id FROM overlapping ORDER BY id');
     expect(back.map((row) => Number(row.id))).toEqual(batches.flat().map((record) => record.id).filter((id) => id !== 257));
+  });
+
+  it('first writes at once into a missing table: one of them creates it, once, and every row lands', async () => {
+    const logger = memoryLogger();
+    const exporter = create({ url: db.url, table: 'raced', create_table: true, concurrency: 4 }, testDeps({ logger }));
+    const session = await exporter.open(makeExportRun());
+    const batches = Array.from({ length: 4 }, (_, b) => Array.from({ length: 20 }, (_, i) => ({ id: b * 20 + i, v: `b${b}` })));
+    const results = await Promise.all(batches.map((batch) => session.write(batch, signal)));
+    await exporter.close?.();
+    expect(results).toEqual([{}, {}, {}, {}]);
+    expect(logger.find('created table')).toHaveLength(1);
+    expect((await rows('SELECT count(DISTINCT id)::int AS n FROM raced'))[0]!.n).toBe(80);
+  });
+
+  it('exporters of separate runs creating one table at once: all but one find it created, and every row lands', async () => {
+    // Each exporter stands for another process: no shared state, only the server. Repeated, since the race is in the server's catalog.
+    for (let round = 0; round < 5; round++) {
+      const table = `raced_apart_${round}`;
+      const exporters = Array.from({ length: 4 }, () => create({ url: db.url, table, create_table: true }));
+      const results = await Promise.all(
+        exporters.map(async (exporter, e) => {
+          const session = await exporter.open(makeExportRun());
+          return session.write(Array.from({ length: 10 }, (_, i) => ({ id: e * 10 + i })), signal);
+        }),
+      );
+      await Promise.all(exporters.map((exporter) => exporter.close?.()));
+      expect(results).toEqual([{}, {}, {}, {}]);
+      expect((await rows(`SELECT count(DISTINCT id)::int AS n FROM ${table}`))[0]!.n).toBe(40);
+    }
   });
 
   it('create_table takes every field of the batch, in the order first seen, whatever each record holds', async () => {
