@@ -12,6 +12,7 @@ export default defineConfig({
     alias: [
       { find: /^@sluice\/cli$/, replacement: `${root}apps/cli/src/index.ts` },
       { find: /^@sluice\/core\/compile$/, replacement: `${root}packages/core/src/rules/compile.ts` },
+      { find: /^@sluice\/core\/script-cache$/, replacement: `${root}packages/core/src/script-cache.ts` },
       { find: /^@sluice\/([a-z0-9-]+)$/, replacement: `${root}packages/$1/src/index.ts` },
     ],
   },

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { formatIssues, loadConfigFile, type PipelineConfig } from '@sluice/core';
+import { saveCompileCaches } from '@sluice/core/script-cache';
 import { ExitError, EXIT_USAGE } from './exit.js';
 import { createResolver } from './registry.js';
 
@@ -10,6 +11,8 @@ import { createResolver } from './registry.js';
 export async function loadValidConfig(file: string): Promise<PipelineConfig> {
   const display = path.relative(process.cwd(), file) || file;
   const { config, issues } = await loadConfigFile(file, { resolve: createResolver(), env: process.env });
+  // What starting and reading a config compiled is what every start compiles again: keep it for the next (see core's script-cache.ts).
+  saveCompileCaches();
   if (issues.length > 0) process.stderr.write(`${formatIssues(issues, display)}\n`);
   if (!config) {
     const count = issues.filter((issue) => issue.severity === 'error').length;

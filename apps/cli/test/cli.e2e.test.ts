@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -94,6 +94,30 @@ describe('sluice run', () => {
     expect(JSON.parse(result.stdout)).toMatchObject({ ok: true, read: rows, matched: expected, exported: expected, deadLettered: 0 });
     const [file] = await walk(path.join(dir, 'big-out'));
     expect((await readFile(file!, 'utf8')).trim().split('\n')).toHaveLength(expected + 1);
+  });
+
+  it("keeps V8's code for core in a compile cache that later starts take, also after a run that changed V8's flags", async () => {
+    const cacheDir = await mkdtemp(path.join(os.tmpdir(), 'sluice-compile-cache-'));
+    // parallelism: 2 starts reader threads even on a small file, and with them the CSV reader's heap setting.
+    await writeFile(
+      path.join(dir, 'threads.yaml'),
+      `datasources:\n  sensors: { type: csv, path: data.csv, parallelism: 2 }\n${RULES}export_targets:\n  out: { type: file, path: "threads-out/{run_id}.ndjson" }\n`,
+    );
+    const states: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const result = await sluice(['run', '--config', 'threads.yaml', '--summary', 'none', '--log-level', 'debug'], { cwd: dir, env: { SLUICE_COMPILE_CACHE: cacheDir } });
+      expect(result.code).toBe(0);
+      const lines = result.stderr.split('\n').filter((line) => line.includes('"compile cache"'));
+      expect(lines).toHaveLength(1);
+      states.push(JSON.parse(lines[0]!).cache);
+    }
+    expect(states).toEqual(['missing', 'accepted', 'accepted']);
+    expect((await readdir(cacheDir)).filter((name) => name.endsWith('.v8'))).toHaveLength(1);
+
+    const off = await sluice(['run', '--config', 'threads.yaml', '--summary', 'none', '--log-level', 'debug'], { cwd: dir, env: { SLUICE_COMPILE_CACHE: 'off' } });
+    expect(off.code).toBe(0);
+    expect(off.stderr).toMatch(/"cache":"off","msg":"compile cache"/);
+    await rm(cacheDir, { recursive: true, force: true });
   });
 
   it('exits 1 and dead-letters the records when a target fails', async () => {

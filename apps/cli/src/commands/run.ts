@@ -1,4 +1,5 @@
 import { describeError, Pipeline, type RunSummary } from '@sluice/core';
+import { compileCacheLoads } from '@sluice/core/script-cache';
 import { EXIT_FAILURES, EXIT_OK, ExitError, EXIT_USAGE } from '../exit.js';
 import { loadValidConfig } from '../load.js';
 import { createLogger } from '../logger.js';
@@ -53,6 +54,7 @@ export async function run(options: RunCommandOptions): Promise<number> {
   if (!Number.isFinite(options.interval) || options.interval <= 0) throw new ExitError(`--interval must be a positive number of seconds`, EXIT_USAGE);
   const config = await loadValidConfig(options.config);
   const logger = await createLogger(options.logLevel ?? config.settings.logLevel);
+  for (const { cacheFile, cache } of compileCacheLoads()) logger.debug({ file: cacheFile, cache }, 'compile cache');
   const pipeline = new Pipeline({ config, logger });
 
   if (options.explain) {

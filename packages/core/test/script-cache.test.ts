@@ -1,0 +1,105 @@
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { compileCacheLoads, defaultCompileCacheDir, loadCachedScript, saveCompileCaches } from '../src/script-cache.js';
+
+const root = mkdtempSync(path.join(tmpdir(), 'sluice-script-cache-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+let folders = 0;
+/**
+ * The same script under a new folder each time: V8 keeps what an isolate
+ * compiled by source and file name, so only a new name makes it read the
+ * cache, as a new process would.
+ */
+function scriptCopy(source: string): string {
+  const dir = path.join(root, `copy-${folders++}`);
+  mkdirSync(dir);
+  const file = path.join(dir, 'bundle.script.cjs');
+  writeFileSync(file, source);
+  return file;
+}
+
+const source = `
+const path = require('node:path');
+function lazy(n) { let s = 0; for (let i = 0; i < n; i++) s += i; return s; }
+exports.answer = 42;
+exports.sum = lazy;
+exports.base = path.basename(__filename);
+exports.self = this === module.exports;
+`;
+
+describe('loadCachedScript', () => {
+  it('runs the script as CommonJS, saves its code when asked, and the next load takes it', () => {
+    const cacheDir = path.join(root, 'cache-a');
+    const first = loadCachedScript(scriptCopy(source), { key: 'k1', cacheDir });
+    expect(first.exports).toMatchObject({ answer: 42, base: 'bundle.script.cjs', self: true });
+    expect((first.exports.sum as (n: number) => number)(4)).toBe(6);
+    expect(first.cache).toBe('missing');
+    expect(existsSync(first.cacheFile!)).toBe(false);
+    expect(compileCacheLoads()).toContain(first);
+
+    saveCompileCaches();
+    expect(readdirSync(cacheDir)).toEqual([path.basename(first.cacheFile!)]);
+    expect(path.basename(first.cacheFile!)).toBe(`bundle.script.cjs-k1-${process.version}-${process.arch}.v8`);
+
+    const second = loadCachedScript(scriptCopy(source), { key: 'k1', cacheDir });
+    expect(second.cacheFile).toBe(first.cacheFile);
+    expect(second.cache).toBe('accepted');
+    expect((second.exports.sum as (n: number) => number)(5)).toBe(10);
+    // Nothing left to save: an accepted cache is not written again.
+    saveCompileCaches();
+    expect(readdirSync(cacheDir)).toHaveLength(1);
+  });
+
+  it('a cache V8 refuses is compiled past and replaced', () => {
+    const cacheDir = path.join(root, 'cache-b');
+    const probe = loadCachedScript(scriptCopy(source), { key: 'k2', cacheDir: null });
+    expect(probe.cache).toBe('off');
+    mkdirSync(cacheDir);
+    const cacheFile = path.join(cacheDir, `bundle.script.cjs-k2-${process.version}-${process.arch}.v8`);
+    writeFileSync(cacheFile, Buffer.from('not code from V8'));
+
+    const refused = loadCachedScript(scriptCopy(source), { key: 'k2', cacheDir });
+    expect(refused.cache).toBe('rejected');
+    expect(refused.exports.answer).toBe(42);
+    saveCompileCaches();
+    expect(loadCachedScript(scriptCopy(source), { key: 'k2', cacheDir }).cache).toBe('accepted');
+  });
+
+  it('another build of the script (another key) gets a cache of its own', () => {
+    const cacheDir = path.join(root, 'cache-c');
+    loadCachedScript(scriptCopy(source), { key: 'old', cacheDir });
+    saveCompileCaches();
+    const changed = loadCachedScript(scriptCopy(`${source}\nexports.answer = 43;`), { key: 'new', cacheDir });
+    expect(changed.cache).toBe('missing');
+    expect(changed.exports.answer).toBe(43);
+  });
+
+  it('a cache that cannot be written changes nothing but the next start’s speed', () => {
+    const blocked = path.join(root, 'not-a-folder');
+    writeFileSync(blocked, '');
+    const load = loadCachedScript(scriptCopy(source), { key: 'k3', cacheDir: path.join(blocked, 'cache') });
+    expect(load.cache).toBe('missing');
+    expect(() => saveCompileCaches()).not.toThrow();
+    expect(load.exports.answer).toBe(42);
+  });
+
+  it('reads an ASCII bundle as latin1, and any other as UTF-8', () => {
+    const text = loadCachedScript(scriptCopy(`exports.s = 'na\\u00efve'; // naïve`), { key: 'k4', cacheDir: null, encoding: 'utf8' });
+    expect(text.exports.s).toBe('naïve');
+    const ascii = loadCachedScript(scriptCopy(`exports.s = 'na\\u00efve';`), { key: 'k5', cacheDir: null, encoding: 'latin1' });
+    expect(ascii.exports.s).toBe('naïve');
+  });
+});
+
+describe('defaultCompileCacheDir', () => {
+  it('is SLUICE_COMPILE_CACHE, else under XDG_CACHE_HOME, else ~/.cache; off turns it off', () => {
+    expect(defaultCompileCacheDir({ SLUICE_COMPILE_CACHE: '/var/cache/x' })).toBe('/var/cache/x');
+    expect(defaultCompileCacheDir({ SLUICE_COMPILE_CACHE: 'off' })).toBeNull();
+    expect(defaultCompileCacheDir({ SLUICE_COMPILE_CACHE: '0' })).toBeNull();
+    expect(defaultCompileCacheDir({ XDG_CACHE_HOME: '/xdg' })).toBe('/xdg/sluice/compile');
+    expect(defaultCompileCacheDir({})).toMatch(/[/\\]\.cache[/\\]sluice[/\\]compile$/);
+  });
+});
