@@ -18,6 +18,20 @@ export class ByteWriter {
     this.#buf = Buffer.allocUnsafe(Math.max(capacity, 256));
   }
 
+  /**
+   * The buffer written into, for a caller that copies bytes itself with its
+   * own cursor: it calls `reserve` first, writes below `pos + bytes`, sets
+   * `pos` after, and takes `buffer` again after any call that may grow it.
+   */
+  get buffer(): Buffer {
+    return this.#buf;
+  }
+
+  /** Room for `bytes` more bytes after `pos`. */
+  reserve(bytes: number): void {
+    this.#room(bytes);
+  }
+
   #room(bytes: number): void {
     if (this.pos + bytes <= this.#buf.length) return;
     const grown = Buffer.allocUnsafe(Math.max(this.#buf.length * 2, this.pos + bytes));

@@ -106,9 +106,13 @@ export function jsonLinesOnBytes(batch: readonly DataRecord[], bytesPerLine = 12
   if (!isPlainObject(first)) return undefined;
   const keys: string[] = [];
   for (const key in first) keys.push(key);
-  // Each member's opening: `{"key":` for the first, `,"key":` after.
-  const openings = keys.map((key, i) => `${i === 0 ? '{' : ','}${JSON.stringify(key)}:`);
+  // Each member's opening, `{"key":` for the first and `,"key":` after, as bytes (JSON.stringify of a key may leave non-ASCII as is).
+  const openings = keys.map((key, i) => Buffer.from(`${i === 0 ? '{' : ','}${JSON.stringify(key)}:`, 'utf8'));
   const out = new ByteWriter(batch.length * bytesPerLine);
+  // The common case, a printable-ASCII string without `"` or `\`, is copied here with a local cursor (`at` into `buf`), which is
+  // markedly faster than a call per value; anything else goes through `out`, after which `buf` and `at` are taken again.
+  let buf = out.buffer;
+  let at = 0;
   let plain = true;
   for (let r = 0; r < batch.length; r++) {
     const record = batch[r];
@@ -116,31 +120,62 @@ export function jsonLinesOnBytes(batch: readonly DataRecord[], bytesPerLine = 12
     let i = 0;
     for (const key in record) {
       if (key !== keys[i]) return undefined;
-      out.text(openings[i]!);
+      const opening = openings[i]!;
       const value = record[key];
-      switch (typeof value) {
-        case 'string':
-          if (!out.jsonAscii(value)) out.text(JSON.stringify(value));
-          break;
-        case 'number':
-          if (Number.isFinite(value)) out.text(String(value));
-          else {
-            out.text('null');
-            plain = false;
-          }
-          break;
-        case 'boolean':
-          out.text(value ? 'true' : 'false');
-          break;
-        default:
-          if (value !== null) return undefined;
-          out.text('null');
+      const room = opening.length + (typeof value === 'string' ? value.length + 2 : 0);
+      if (at + room > buf.length) {
+        out.pos = at;
+        out.reserve(room);
+        buf = out.buffer;
       }
+      for (let j = 0; j < opening.length; j++) buf[at++] = opening[j]!;
+      if (typeof value === 'string') {
+        const quote = at;
+        buf[at++] = 0x22;
+        const n = value.length;
+        let j = 0;
+        for (; j < n; j++) {
+          const c = value.charCodeAt(j);
+          if (c < 0x20 || c >= 0x80 || c === 0x22 || c === 0x5c) break;
+          buf[at++] = c;
+        }
+        if (j === n) {
+          buf[at++] = 0x22;
+          i++;
+          continue;
+        }
+        // Needs escaping or is not ASCII: as JSON.stringify writes it.
+        out.pos = quote;
+        out.text(JSON.stringify(value));
+      } else {
+        out.pos = at;
+        switch (typeof value) {
+          case 'number':
+            if (Number.isFinite(value)) out.text(String(value));
+            else {
+              out.text('null');
+              plain = false;
+            }
+            break;
+          case 'boolean':
+            out.text(value ? 'true' : 'false');
+            break;
+          default:
+            if (value !== null) return undefined;
+            out.text('null');
+        }
+      }
+      buf = out.buffer;
+      at = out.pos;
       i++;
     }
     if (i !== keys.length) return undefined;
+    out.pos = at;
     out.text(i === 0 ? '{}\n' : '}\n');
+    buf = out.buffer;
+    at = out.pos;
   }
+  out.pos = at;
   return { bytes: out.bytes(), plain };
 }
 
