@@ -73,27 +73,6 @@ export class ByteWriter {
     return true;
   }
 
-  /**
-   * `value` as a JSON string when it is printable ASCII without `"` or `\`:
-   * copied between quotes, exactly as JSON.stringify writes it. Writes
-   * nothing and returns false otherwise.
-   */
-  jsonAscii(value: string): boolean {
-    const n = value.length;
-    this.#room(n + 2);
-    const buf = this.#buf;
-    let at = this.pos;
-    buf[at++] = 0x22;
-    for (let i = 0; i < n; i++) {
-      const c = value.charCodeAt(i);
-      if (c < 0x20 || c >= 0x80 || c === 0x22 || c === 0x5c) return false;
-      buf[at++] = c;
-    }
-    buf[at++] = 0x22;
-    this.pos = at;
-    return true;
-  }
-
   /** The delimiter: one byte when ASCII. */
   delimiter(byte: number, text: string): void {
     if (byte < 0) return this.text(text);
