@@ -63,8 +63,18 @@ export function saveCompileCaches(): void {
 export function defaultCompileCacheDir(env: NodeJS.ProcessEnv = process.env): string | null {
   const setting = env.SLUICE_COMPILE_CACHE;
   if (setting !== undefined && setting !== '') return /^(off|0|false|no)$/i.test(setting) ? null : path.resolve(setting);
-  const base = env.XDG_CACHE_HOME || (homedir() ? path.join(homedir(), '.cache') : '');
+  const base = env.XDG_CACHE_HOME || userCacheHome();
   return base ? path.join(base, 'sluice', 'compile') : null;
+}
+
+/** `~/.cache`, or '' for a user without a home (os.homedir() throws for a uid with no passwd entry and no HOME). */
+function userCacheHome(): string {
+  try {
+    const home = homedir();
+    return home ? path.join(home, '.cache') : '';
+  } catch {
+    return '';
+  }
 }
 
 /** Runs the CommonJS file at `file` (its built-in `require`s work; it gets no other modules) and returns its `module.exports`. */
