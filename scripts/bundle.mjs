@@ -70,13 +70,19 @@ if (modules.length > 0) {
   });
 }
 
-/** Fails the build on an import a CommonJS script cannot make: anything but a Node.js built-in or a file of the bundle. */
+/**
+ * Fails the build on an import a cached script cannot make: anything but a
+ * static import of a Node.js built-in or a file of the bundle (a script run
+ * by `vm` on Node.js 20 has `import()` only as an experimental feature).
+ */
 const builtinsOnly = {
   name: 'builtins-only',
   setup(build) {
-    build.onResolve({ filter: /^[^./]/ }, (args) =>
-      args.path.startsWith('node:') ? { path: args.path, external: true } : { errors: [{ text: `a :cached bundle may import Node.js built-ins only (as node:…), not "${args.path}"` }] },
-    );
+    build.onResolve({ filter: /.*/ }, (args) => {
+      if (args.kind === 'dynamic-import' && !args.path.startsWith('.')) return { errors: [{ text: `a :cached bundle may not import() "${args.path}"` }] };
+      if (/^[./]/.test(args.path)) return undefined;
+      return args.path.startsWith('node:') ? { path: args.path, external: true } : { errors: [{ text: `a :cached bundle may import Node.js built-ins only (as node:…), not "${args.path}"` }] };
+    });
   },
 };
 

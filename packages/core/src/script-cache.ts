@@ -77,7 +77,7 @@ function userCacheHome(): string {
   }
 }
 
-/** Runs the CommonJS file at `file` (its built-in `require`s work; it gets no other modules) and returns its `module.exports`. */
+/** Runs the CommonJS file at `file` (its built-in `require`s work; it gets no other modules, and no `import()`) and returns its `module.exports`. */
 export function loadCachedScript(file: URL | string, options: CachedScriptOptions): CachedScriptLoad {
   const filename = typeof file === 'string' ? file : fileURLToPath(file);
   const source = readFileSync(filename, options.encoding ?? 'utf8');
@@ -91,12 +91,8 @@ export function loadCachedScript(file: URL | string, options: CachedScriptOption
       cachedData = undefined;
     }
   }
-  const script = new vm.Script(Module.wrap(source), {
-    filename,
-    cachedData,
-    // A bundle that keeps an `import()` resolves it as the file's own module would (Node.js >= 20.12; older 20.x have no such import to serve).
-    ...(vm.constants?.USE_MAIN_CONTEXT_DEFAULT_LOADER ? { importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER } : {}),
-  });
+  // No `importModuleDynamically`: Node.js 20 has it only as an experimental feature, so a cached bundle may not `import()` (bundle.mjs refuses one).
+  const script = new vm.Script(Module.wrap(source), { filename, cachedData });
   const cache: CachedScriptLoad['cache'] = !cacheFile ? 'off' : cachedData === undefined ? 'missing' : script.cachedDataRejected ? 'rejected' : 'accepted';
   const module = { exports: {} as Record<string, unknown> };
   const wrapper = script.runInThisContext() as (exports: unknown, require: NodeJS.Require, module: unknown, filename: string, dirname: string) => void;
