@@ -17,11 +17,12 @@
  * `$XDG_CACHE_HOME/sluice/compile` (`~/.cache/sluice/compile`).
  * `SLUICE_COMPILE_CACHE=off` turns it off. A cache file is named by the
  * bundle's content hash (made at build time: V8 itself only checks the
- * source's length), Node.js' version and the architecture. A cache V8
- * refuses (other flags) is replaced; a cache that cannot be read or written
- * just means compiling as before.
+ * source's length), Node.js' version and the architecture; the four most
+ * recently written per script are kept. A cache V8 refuses (other flags) is
+ * replaced; a cache that cannot be read or written just means compiling as
+ * before.
  */
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
 import { homedir } from 'node:os';
 import path from 'node:path';
@@ -99,11 +100,14 @@ export function loadCachedScript(file: URL | string, options: CachedScriptOption
   wrapper.call(module.exports, module.exports, createRequire(filename), module, filename, path.dirname(filename));
   const load: CachedScriptLoad = { exports: module.exports, cacheFile, cache };
   loads.push(load);
-  if (cacheFile && cache !== 'accepted') unsaved.push(() => writeCache(cacheFile, script.createCachedData()));
+  if (cacheFile && cache !== 'accepted') unsaved.push(() => writeCache(cacheFile, `${path.basename(filename)}-`, script.createCachedData()));
   return load;
 }
 
-function writeCache(file: string, data: Buffer): void {
+/** Caches kept per script: a few builds or Node.js versions side by side, not one more for every build ever run. */
+export const CACHES_KEPT_PER_SCRIPT = 4;
+
+function writeCache(file: string, prefix: string, data: Buffer): void {
   // Written aside and renamed: starts at the same moment never read half a file.
   const temporary = `${file}.${process.pid}.tmp`;
   try {
@@ -116,5 +120,20 @@ function writeCache(file: string, data: Buffer): void {
     } catch {
       // No folder, no half-written file either.
     }
+    return;
+  }
+  pruneCaches(path.dirname(file), prefix);
+}
+
+/** Removes the oldest caches of one script (by when they were written) beyond CACHES_KEPT_PER_SCRIPT. */
+function pruneCaches(dir: string, prefix: string): void {
+  try {
+    const caches = readdirSync(dir)
+      .filter((name) => name.startsWith(prefix) && name.endsWith('.v8'))
+      .map((name) => ({ file: path.join(dir, name), written: statSync(path.join(dir, name)).mtimeMs }))
+      .sort((a, b) => b.written - a.written);
+    for (const { file } of caches.slice(CACHES_KEPT_PER_SCRIPT)) rmSync(file, { force: true });
+  } catch {
+    // Another start pruning at the same moment, or a file gone: the next write prunes again.
   }
 }

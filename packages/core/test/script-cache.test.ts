@@ -1,8 +1,8 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { compileCacheLoads, defaultCompileCacheDir, loadCachedScript, saveCompileCaches } from '../src/script-cache.js';
+import { CACHES_KEPT_PER_SCRIPT, compileCacheLoads, defaultCompileCacheDir, loadCachedScript, saveCompileCaches } from '../src/script-cache.js';
 
 const root = mkdtempSync(path.join(tmpdir(), 'sluice-script-cache-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -75,6 +75,27 @@ describe('loadCachedScript', () => {
     const changed = loadCachedScript(scriptCopy(`${source}\nexports.answer = 43;`), { key: 'new', cacheDir });
     expect(changed.cache).toBe('missing');
     expect(changed.exports.answer).toBe(43);
+  });
+
+  it('keeps the newest few caches of a script, whatever else the folder holds', () => {
+    const cacheDir = path.join(root, 'cache-prune');
+    mkdirSync(cacheDir);
+    writeFileSync(path.join(cacheDir, 'other.script.cjs-x-v20.0.0-x64.v8'), '');
+    writeFileSync(path.join(cacheDir, 'notes.txt'), '');
+    const builds = CACHES_KEPT_PER_SCRIPT + 2;
+    for (let b = 0; b < builds; b++) {
+      loadCachedScript(scriptCopy(`${source}\nexports.build = ${b};`), { key: `build${b}`, cacheDir });
+      saveCompileCaches();
+      // Written a second apart, as builds are: the order by time is the order of the builds.
+      const file = path.join(cacheDir, `bundle.script.cjs-build${b}-${process.version}-${process.arch}.v8`);
+      utimesSync(file, new Date(), new Date(Date.now() - (builds - b) * 1000));
+    }
+    const left = readdirSync(cacheDir).sort();
+    expect(left.filter((name) => name.startsWith('bundle.script.cjs-')).map((name) => name.split('-')[1])).toEqual(
+      Array.from({ length: CACHES_KEPT_PER_SCRIPT }, (_, i) => `build${builds - CACHES_KEPT_PER_SCRIPT + i}`),
+    );
+    expect(left).toContain('other.script.cjs-x-v20.0.0-x64.v8');
+    expect(left).toContain('notes.txt');
   });
 
   it('a cache that cannot be written changes nothing but the next start’s speed', () => {
