@@ -64,7 +64,9 @@ export function saveCompileCaches(): void {
 export function defaultCompileCacheDir(env: NodeJS.ProcessEnv = process.env): string | null {
   const setting = env.SLUICE_COMPILE_CACHE;
   if (setting !== undefined && setting !== '') return /^(off|0|false|no)$/i.test(setting) ? null : path.resolve(setting);
-  const base = env.XDG_CACHE_HOME || userCacheHome();
+  // The XDG spec: a relative XDG_CACHE_HOME is invalid and ignored.
+  const xdg = env.XDG_CACHE_HOME;
+  const base = xdg && path.isAbsolute(xdg) ? xdg : userCacheHome();
   return base ? path.join(base, 'sluice', 'compile') : null;
 }
 

@@ -121,6 +121,7 @@ describe('defaultCompileCacheDir', () => {
     expect(defaultCompileCacheDir({ SLUICE_COMPILE_CACHE: 'off' })).toBeNull();
     expect(defaultCompileCacheDir({ SLUICE_COMPILE_CACHE: '0' })).toBeNull();
     expect(defaultCompileCacheDir({ XDG_CACHE_HOME: '/xdg' })).toBe('/xdg/sluice/compile');
+    expect(defaultCompileCacheDir({ XDG_CACHE_HOME: 'relative/cache' })).toMatch(/[/\\]\.cache[/\\]sluice[/\\]compile$/);
     expect(defaultCompileCacheDir({})).toMatch(/[/\\]\.cache[/\\]sluice[/\\]compile$/);
   });
 });
