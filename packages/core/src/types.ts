@@ -263,6 +263,16 @@ export interface Exporter {
    * Memory grows to about `batch_size ×` (maxInFlight + 1) batches per route.
    */
   readonly maxInFlight?: number;
+  /**
+   * Batch delivery only: the session sends a batch as several requests and
+   * retries each request itself (with `settings.retry`, honouring
+   * Retry-After), times each one out itself, and resolves with the records
+   * it still could not deliver as `rejected`. The runner then calls `write`
+   * once per batch, without a retry or a write timeout of its own: retrying
+   * or timing out the batch as a whole would dead-letter the records of
+   * requests the target had already acknowledged.
+   */
+  readonly retriesRequests?: boolean;
   open(run: ExportRun): Promise<ExportSession>;
   /**
    * Optional warm-up the runner starts, without waiting for it, when a run

@@ -286,6 +286,32 @@ describe('Pipeline.run: writes in flight', () => {
     const ids = [...written, ...letters.map((letter) => letter.record as DataRecord)].map((record) => Number(record.id));
     expect(ids.sort((a, b) => a - b)).toEqual(allMatch.map((record) => record.id));
   });
+
+  it('an exporter that retries its own requests gets each batch once, with no write timeout of the runner', async () => {
+    let calls = 0;
+    const exporter: Exporter = {
+      delivery: 'batch',
+      retriesRequests: true,
+      async open() {
+        return {
+          async write(batch) {
+            calls++;
+            // Longer than settings.timeout: the session times its own requests.
+            await new Promise((resolve) => setTimeout(resolve, 40));
+            if (calls === 1) throw retryable('the session gave up on this one');
+            return { rejected: batch.slice(0, 1).map((record) => ({ record, error: new Error('refused') })) };
+          },
+          end: async () => ({}),
+        };
+      },
+    };
+    const { pipeline, deadLetterDir } = await pipelineFor({ source: memorySource(allMatch.slice(0, 30)), exporter, settings: '  timeout: 10ms' });
+    const summary = await pipeline.run();
+    expect(calls).toBe(3);
+    // The first batch failed whole (not retried by the runner), the other two refused one record each.
+    expect(summary.targets.sink).toEqual({ routed: 30, exported: 18, deadLettered: 12 });
+    expect((await deadLetters(deadLetterDir)).length).toBe(12);
+  });
 });
 
 describe('Pipeline.check', () => {

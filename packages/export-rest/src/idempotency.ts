@@ -3,12 +3,12 @@ import type { ExportRun } from '@sluice/core';
 
 /**
  * The Idempotency-Key of one request: a digest of the run, rule, datasource,
- * target, the request's position in the session and its exact body. A
- * retried write re-sends the same position and body, so the same key; a
- * different batch can never reuse a key, even at the same position.
+ * target, the request's number in the session and its exact body. A retry
+ * re-sends the same request, so the same key; no other request of the run
+ * has that number, so none can share the key, whatever its body.
  */
-export function idempotencyKey(run: ExportRun, position: string, body: string): string {
+export function idempotencyKey(run: ExportRun, request: string, body: string): string {
   const hash = createHash('sha256');
-  for (const part of [run.runId, run.rule, run.datasource, run.target, position]) hash.update(part).update('\u0000');
+  for (const part of [run.runId, run.rule, run.datasource, run.target, request]) hash.update(part).update('\u0000');
   return `sluice-${hash.update(body).digest('hex').slice(0, 40)}`;
 }

@@ -6,6 +6,8 @@ import type { RestExporterOptions } from './types.js';
 /** Sends matched records to a REST endpoint as JSON, in batches, with idempotency keys. */
 export class RestExporter implements Exporter {
   readonly delivery = 'batch' as const;
+  /** A batch is many requests: each is retried and timed out on its own (see RestSession). */
+  readonly retriesRequests = true;
   readonly #options: RestExporterOptions;
   readonly #deps: ConnectorDeps;
   readonly #ctx: SessionContext;
@@ -26,7 +28,8 @@ export class RestExporter implements Exporter {
       options,
       url: new URL(options.url),
       headers,
-      timeoutMs: options.timeout,
+      timeoutMs: options.timeout ?? deps.settings.timeout,
+      retry: deps.settings.retry,
       where: deps.path,
       redact: createHttpRedactor({ ...options, headers }),
       client: () => this.#http.get(),

@@ -1,4 +1,4 @@
-import { ConnectorError, isSuccessStatus, type DataRecord, type ExportRun, type ExportSession, type RejectedRecord, type WriteResult } from '@sluice/core';
+import { ConnectorError, describeError, isSuccessStatus, withRetry, type DataRecord, type ExportRun, type ExportSession, type RejectedRecord, type RetrySettings, type WriteResult } from '@sluice/core';
 import { send, statusError, type HttpCall, type HttpClient } from '@sluice/http-common';
 import { createBodyBuilder, serializeRecord, type BodyBuilder } from './envelope.js';
 import { idempotencyKey } from './idempotency.js';
@@ -11,6 +11,7 @@ export interface SessionContext {
   readonly url: URL;
   readonly headers: Record<string, string>;
   readonly timeoutMs: number;
+  readonly retry: RetrySettings;
   readonly where: string;
   readonly redact: (text: string) => string;
   readonly client: () => HttpClient;
@@ -22,22 +23,27 @@ interface Chunk {
   readonly key: string;
 }
 
-type Outcome = { kind: 'sent' } | { kind: 'skipped' } | { kind: 'rejected'; error: Error } | { kind: 'failed'; error: unknown };
-
 /**
  * One run × rule × datasource × target. Each write sends its records at once
- * (split into `batch_size` requests, at most `concurrency` in flight) and
- * resolves only when every request was acknowledged, so `batch` delivery holds.
+ * (split into `batch_size` requests, at most `concurrency` in flight). Each
+ * request is retried on its own (`settings.retry`, honouring Retry-After) and
+ * timed out on its own (`timeout`), so a request that keeps failing
+ * dead-letters its own records only, and one that was acknowledged is never
+ * sent again; the write resolves once every request is acknowledged or
+ * given up on, with the records of the given-up ones as `rejected`.
  */
 export class RestSession implements ExportSession {
   readonly #ctx: SessionContext;
   readonly #run: ExportRun;
   readonly #build: BodyBuilder;
   readonly #limit: <T>(task: () => Promise<T>) => Promise<T>;
-  /** Writes completed; positions of a write's requests derive from it, so a retry reuses them. */
-  #writes = 0;
-  /** Keys acknowledged by the last failed write: its retry skips them instead of re-sending. */
-  #ackedBeforeFailure = new Set<string>();
+  /**
+   * Requests built so far in this session: each request's idempotency key
+   * includes its number, so two requests with the same body (repeated
+   * readings without an id) never share a key, while a retry, which sends
+   * the same request again, keeps it.
+   */
+  #requests = 0;
 
   constructor(ctx: SessionContext, run: ExportRun) {
     this.#ctx = ctx;
@@ -49,42 +55,43 @@ export class RestSession implements ExportSession {
   async write(batch: readonly DataRecord[], signal: AbortSignal): Promise<WriteResult> {
     const rejected: RejectedRecord[] = [];
     const chunks = this.#chunk(batch, rejected);
-    const acked = new Set<string>();
-    let stop = false;
-    const outcomes = await Promise.all(
+    const failures = await Promise.all(
       chunks.map((chunk) =>
-        this.#limit(async (): Promise<Outcome> => {
-          if (this.#ackedBeforeFailure.has(chunk.key)) {
-            acked.add(chunk.key);
-            return { kind: 'skipped' };
+        this.#limit(async (): Promise<Error | undefined> => {
+          try {
+            await this.#deliver(chunk, signal);
+            return undefined;
+          } catch (error) {
+            return error instanceof Error ? error : new Error(String(error));
           }
-          // After a retryable failure the whole write is retried: sending more now only adds duplicates.
-          if (stop || signal.aborted) return { kind: 'skipped' };
-          const outcome = await this.#send(chunk, signal);
-          if (outcome.kind === 'sent') acked.add(chunk.key);
-          if (outcome.kind === 'failed') stop = true;
-          return outcome;
         }),
       ),
     );
-    const failures = outcomes.flatMap((o) => (o.kind === 'failed' ? [o.error] : []));
-    if (failures.length > 0 || signal.aborted) {
-      this.#ackedBeforeFailure = new Set([...this.#ackedBeforeFailure, ...acked]);
-      if (signal.aborted) throw signal.reason ?? new Error('aborted');
-      throw mostPatient(failures);
+    let refused = 0;
+    for (const [i, error] of failures.entries()) {
+      if (error === undefined) continue;
+      refused++;
+      for (const record of chunks[i]!.records) rejected.push({ record, error });
     }
-    for (const [i, outcome] of outcomes.entries()) {
-      if (outcome.kind === 'rejected') for (const record of chunks[i]!.records) rejected.push({ record, error: outcome.error });
-    }
-    this.#writes++;
-    this.#ackedBeforeFailure = new Set();
     if (rejected.length > 0) {
       this.#run.logger.warn(
-        { target: this.#run.target, rule: this.#run.rule, rejected: rejected.length },
-        `${this.#ctx.where}: ${rejected.length} record(s) refused by the receiver; they go to the dead-letter store`,
+        { target: this.#run.target, rule: this.#run.rule, rejected: rejected.length, requests: refused },
+        `${this.#ctx.where}: ${rejected.length} record(s) not delivered (refused, or still failing after the retries); they go to the dead-letter store`,
       );
     }
     return rejected.length > 0 ? { rejected } : {};
+  }
+
+  /** Sends one request until it is acknowledged, refused, out of retries, or the run is forced to stop. */
+  #deliver(chunk: Chunk, signal: AbortSignal): Promise<void> {
+    return withRetry(() => this.#send(chunk, signal), this.#ctx.retry, {
+      signal,
+      onRetry: (error, retry, delay) =>
+        this.#run.logger.warn(
+          { err: describeError(error), retry, delay_ms: Math.round(delay), records: chunk.records.length, rule: this.#run.rule },
+          `${this.#ctx.where}: request failed, retrying`,
+        ),
+    });
   }
 
   /** Splits a batch into request bodies; records that cannot be serialised are rejected alone. */
@@ -96,7 +103,7 @@ export class RestSession implements ExportSession {
     const flush = (): void => {
       if (records.length === 0) return;
       const body = this.#build(texts);
-      const key = idempotencyKey(this.#run, `${this.#writes}:${chunks.length}`, body);
+      const key = idempotencyKey(this.#run, String(this.#requests++), body);
       chunks.push({ records, body, key });
       records = [];
       texts = [];
@@ -117,7 +124,8 @@ export class RestSession implements ExportSession {
     return chunks;
   }
 
-  async #send(chunk: Chunk, signal: AbortSignal): Promise<Outcome> {
+  /** One attempt: resolves on 2xx, throws the status error (retryable or not) or the network error. */
+  async #send(chunk: Chunk, signal: AbortSignal): Promise<void> {
     const { options } = this.#ctx;
     const headers = options.idempotency_header
       ? { ...this.#ctx.headers, [options.idempotency_header.toLowerCase()]: chunk.key }
@@ -133,37 +141,17 @@ export class RestSession implements ExportSession {
       where: this.#ctx.where,
       redact: this.#ctx.redact,
     };
-    try {
-      const response = await send(call);
-      if (isSuccessStatus(response.statusCode)) {
-        await response.body.dump();
-        return { kind: 'sent' };
-      }
-      const error = await statusError(response, call);
-      // A refusal of this request's content (4xx but 408/429): dead-letter its records, carry on with the rest.
-      return error.retryable ? { kind: 'failed', error } : { kind: 'rejected', error };
-    } catch (error) {
-      return { kind: 'failed', error };
+    const response = await send(call);
+    if (isSuccessStatus(response.statusCode)) {
+      await response.body.dump();
+      return;
     }
+    // A refusal of this request's content (4xx but 408/429) is not retryable: its records are dead-lettered, the rest carry on.
+    throw await statusError(response, call);
   }
 
   async end(): Promise<WriteResult> {
     // Every write is sent and acknowledged before it resolves: nothing is buffered.
     return {};
   }
-}
-
-/** The failure to rethrow: a retryable one with the longest Retry-After, else the first. */
-function mostPatient(failures: readonly unknown[]): unknown {
-  if (failures.length === 0) return new ConnectorError('write interrupted', { retryable: true });
-  let best = failures[0];
-  let bestWait = -1;
-  for (const failure of failures) {
-    const wait = (failure as { retryAfterMs?: unknown }).retryAfterMs;
-    if (typeof wait === 'number' && wait > bestWait) {
-      best = failure;
-      bestWait = wait;
-    }
-  }
-  return best;
 }

@@ -40,7 +40,7 @@ export const restExporterSchema = z.strictObject({
       'Wrap records: true sends {rule, datasource, target, run_id, records}; an object is a template whose strings may use {rule}, {datasource}, {target}, {run_id}, {date}… and whose "{records}" value becomes the records',
     ),
   concurrency: z.number().int().positive().default(4).describe('Requests in flight at once per rule and datasource'),
-  timeout: durationSchema.default(30_000).describe('Time limit per request, e.g. 30s'),
+  timeout: durationSchema.optional().describe('Time limit per request (each attempt), e.g. 30s; default: settings.timeout'),
   idempotency_header: z
     .union([z.string().min(1), z.literal(false)])
     .default('Idempotency-Key')

@@ -110,7 +110,7 @@ describe('export-rest', () => {
     await ex.close();
   });
 
-  it('a 500 fails the write as retryable; the retry re-sends only the failed requests with the same keys', async () => {
+  it('a 500 is retried in place, alone, with the same key; the write resolves once it is acknowledged', async () => {
     // concurrency 1 sends in order: the second request (records 10..19) fails once.
     server = await startHttpReceiver((_req, res) => sendJson(res, {}), {
       fault: (_req, index) => (index === 1 ? { status: 500, body: 'boom' } : undefined),
@@ -119,20 +119,59 @@ describe('export-rest', () => {
     const run = exportRun();
     const session = await ex.open(run);
     const batch = records(30);
-    const error = await session.write(batch, run.signal).then(() => undefined, (e: unknown) => e as ConnectorError);
-    expect(error).toBeInstanceOf(ConnectorError);
-    expect(error!.retryable).toBe(true);
-    // concurrency 1: the third request was never sent after the failure
-    const first = server.requests.map((r) => r.headers['idempotency-key']);
-    expect(first).toHaveLength(2);
-    await session.write(batch, run.signal); // the runner's retry of the same batch
+    expect(await session.write(batch, run.signal)).toEqual({});
     const keys = server.requests.map((r) => r.headers['idempotency-key']);
     expect(keys).toHaveLength(4);
-    expect(keys[2]).toBe(first[1]); // the failed request, same key
-    expect((bodies(server).slice(2) as DataRecord[][]).flat().map((r) => r.id)).toEqual(batch.slice(10).map((r) => r.id));
-    // the next batch at the same position gets fresh keys
-    await session.write(records(10, 100), run.signal);
-    expect(new Set(server.requests.map((r) => r.headers['idempotency-key'])).size).toBe(4);
+    expect(keys[2]).toBe(keys[1]); // the failed request again, same key
+    expect(new Set(keys).size).toBe(3);
+    expect((bodies(server).slice(1) as DataRecord[][]).flat().map((r) => r.id)).toEqual([...batch.slice(10, 20), ...batch.slice(10)].map((r) => r.id));
+    expect(run.logger.find('request failed, retrying', 'warn')).toHaveLength(1);
+    await ex.close();
+  });
+
+  it('a request that keeps failing dead-letters its own records only; the acknowledged ones are not sent again', async () => {
+    server = await startHttpReceiver((_req, res) => sendJson(res, {}), {
+      fault: (req) => ((JSON.parse(req.body) as DataRecord[]).some((r) => r.id === 15) ? { status: 503, body: 'not this one' } : undefined),
+    });
+    const ex = exporter({ url: server.url, batch_size: 5, concurrency: 2 });
+    const run = exportRun();
+    const result = await (await ex.open(run)).write(records(20), run.signal);
+    expect(result.rejected?.map((r) => r.record.id)).toEqual([15, 16, 17, 18, 19]);
+    expect(result.rejected?.[0]?.error.message).toMatch(/503: not this one/);
+    // three attempts of the failing request, one of each other
+    expect(server.requests).toHaveLength(3 + 3);
+    const delivered = (bodies(server) as DataRecord[][]).filter((b) => !b.some((r) => r.id === 15)).flat().map((r) => r.id);
+    expect(delivered.sort((a, b) => (a as number) - (b as number))).toEqual(Array.from({ length: 15 }, (_, i) => i));
+    await ex.close();
+  });
+
+  it('requests with the same body get different keys, in one write and after a failed one', async () => {
+    // Repeated readings without an id: byte-identical bodies that are still different records.
+    server = await startHttpReceiver((_req, res) => sendJson(res, {}), {
+      fault: (req) => ((JSON.parse(req.body) as DataRecord).bad ? { status: 500, body: 'no' } : undefined),
+    });
+    const ex = exporter({ url: server.url, batch_size: 1, concurrency: 1 });
+    const run = exportRun();
+    const session = await ex.open(run);
+    const same = { x: 1, bad: false };
+    expect((await session.write([same, { x: 1, bad: true }], run.signal)).rejected).toHaveLength(1);
+    expect(await session.write([{ ...same }, { ...same }], run.signal)).toEqual({});
+    const sent = server.requests.filter((r) => !(JSON.parse(r.body) as DataRecord).bad);
+    expect(sent).toHaveLength(3);
+    expect(new Set(sent.map((r) => r.headers['idempotency-key'])).size).toBe(3);
+    await ex.close();
+  });
+
+  it('each request has its own time limit, so a slow receiver is not timed out per batch', async () => {
+    server = await startHttpReceiver(async (_req, res) => {
+      await sleep(60);
+      sendJson(res, {});
+    });
+    // 8 requests one after the other take about 480 ms; each stays well within 400 ms.
+    const ex = exporter({ url: server.url, batch_size: 1, concurrency: 1, timeout: '400ms' });
+    const run = exportRun();
+    expect(await (await ex.open(run)).write(records(8), run.signal)).toEqual({});
+    expect(server.requests).toHaveLength(8);
     await ex.close();
   });
 
@@ -140,12 +179,16 @@ describe('export-rest', () => {
     const faults = { '/busy': { status: 429, headers: { 'retry-after': '3' } }, '/hang': 'hang', '/drop': 'drop' } as const;
     server = await startHttpReceiver(undefined, { fault: (req) => faults[req.url as keyof typeof faults] });
     const run = exportRun();
+    // One attempt each: the error the records are dead-lettered with says whether a retry would have been taken.
+    const once = { ...deps().settings, retry: { attempts: 1, initialDelay: 10, maxDelay: 100 } };
     const attempt = async (path: string, extra: Record<string, unknown> = {}) => {
-      const ex = exporter({ url: `${server!.url}${path}`, ...extra });
-      const error = await (await ex.open(run)).write(records(3), run.signal).then(() => undefined, (e: unknown) => e as ConnectorError);
+      const ex = restExporter.create(restExporter.schema.parse({ url: `${server!.url}${path}`, ...extra }), deps({ settings: once }));
+      const result = await (await ex.open(run)).write(records(3), run.signal);
       await ex.close();
+      expect(result.rejected).toHaveLength(3);
+      const error = result.rejected![0]!.error as ConnectorError;
       expect(error).toBeInstanceOf(ConnectorError);
-      return error!;
+      return error;
     };
     const busy = await attempt('/busy');
     expect([busy.retryable, busy.retryAfterMs]).toEqual([true, 3000]);
@@ -153,6 +196,18 @@ describe('export-rest', () => {
     expect(hang.retryable).toBe(true);
     expect(hang.message).toMatch(/no response within 150 ms/);
     expect((await attempt('/drop')).retryable).toBe(true);
+  });
+
+  it('honours Retry-After before retrying a request', async () => {
+    server = await startHttpReceiver((_req, res) => sendJson(res, {}), {
+      fault: (_req, index) => (index === 0 ? { status: 503, headers: { 'retry-after': '1' } } : undefined),
+    });
+    const ex = exporter({ url: server.url });
+    const run = exportRun();
+    expect(await (await ex.open(run)).write(records(3), run.signal)).toEqual({});
+    expect(server.requests).toHaveLength(2);
+    expect(run.logger.find('request failed, retrying', 'warn')[0]?.fields.delay_ms).toBeGreaterThanOrEqual(1000);
+    await ex.close();
   });
 
   it('rejects an unserialisable record alone and writes bigint as a string', async () => {
@@ -184,12 +239,13 @@ describe('export-rest', () => {
     expect(server.requests.every((r) => r.method === 'HEAD' && r.body === '')).toBe(true);
   });
 
-  it('an aborted signal settles the write without sending', async () => {
+  it('an aborted signal settles the write without sending: every record comes back rejected', async () => {
     server = await startHttpReceiver((_req, res) => sendJson(res, {}));
     const ex = exporter({ url: server.url });
     const run = exportRun();
     run.controller.abort();
-    await expect((await ex.open(run)).write(records(5), run.signal)).rejects.toBeDefined();
+    const result = await (await ex.open(run)).write(records(5), run.signal);
+    expect(result.rejected).toHaveLength(5);
     expect(server.requests).toHaveLength(0);
     await ex.close();
   });

@@ -134,7 +134,7 @@ export_targets:
     expect(logger.text()).not.toContain('e2e-secret-token');
   });
 
-  it('a request that keeps failing dead-letters its batch after the retries; the rest is delivered', async () => {
+  it('a request that keeps failing dead-letters its own records after the retries; the rest is delivered', async () => {
     const got = new Set<number>();
     const sink = await startHttpReceiver(
       (req, res) => {
@@ -166,13 +166,47 @@ export_targets:
     const summary = await pipeline.run();
     await pipeline.close();
     await sink.close();
-    // The source page holding record 150 (141..160) is one runner batch: it is dead-lettered whole
-    // (141..145 may have arrived too: at least once), every other match arrived.
+    // Only the request holding record 150 (146..150) is dead-lettered; the others of its runner batch arrived once.
     const deadIds = dead.map((d) => d.record?.id as number).sort((a, b) => a - b);
-    expect(deadIds).toEqual(Array.from({ length: 20 }, (_, i) => 141 + i));
+    expect(deadIds).toEqual([146, 147, 148, 149, 150]);
     expect(dead[0]!.error).toMatch(/503/);
-    for (let id = 51; id <= 200; id++) if (id < 141 || id > 160) expect(got.has(id), `record ${id} lost`).toBe(true);
-    expect(summary.targets.alerts).toEqual({ routed: 150, exported: 130, deadLettered: 20 });
+    for (let id = 51; id <= 200; id++) if (id < 146 || id > 150) expect(got.has(id), `record ${id} lost`).toBe(true);
+    for (const id of deadIds) expect(got.has(id)).toBe(false);
+    expect(summary.targets.alerts).toEqual({ routed: 150, exported: 145, deadLettered: 5 });
     expect(summary.ok).toBe(false);
+  });
+
+  it('settings.timeout limits each request, not a runner batch of many requests to a slow receiver', async () => {
+    const got: number[] = [];
+    const sink = await startHttpReceiver(async (req, res) => {
+      await new Promise((resolve) => setTimeout(resolve, 40));
+      got.push((JSON.parse(req.body) as DataRecord).id as number);
+      res.writeHead(200).end();
+    });
+    // 20 matches in one runner batch, one request each, one at a time: about 800 ms in all, 40 ms each.
+    const yaml = `
+settings:
+  batch_size: 1000
+  timeout: 300ms
+  retry: { attempts: 1 }
+datasources:
+  api: { type: rest_api, url: "${api.url}/records", records_path: data, pagination: { type: cursor, cursor_path: next }, max_pages: 1 }
+processing_rules:
+  - { name: all, threshold_field: value, threshold_type: greater_than, threshold_value: 0, export_target: slow }
+export_targets:
+  slow: { type: rest_api, url: "${sink.url}", batch_size: 1, concurrency: 1 }
+`;
+    const loaded = await loadConfig(yaml, { env: {}, baseDir: process.cwd(), resolve: async (kind) => (kind === 'source' ? restSource : restExporter) });
+    expect(loaded.issues.filter((i) => i.severity === 'error')).toEqual([]);
+    const pipeline = new Pipeline({
+      config: loaded.config!,
+      logger: memoryLogger(),
+      deadLetters: () => ({ location: undefined, write: async () => undefined, close: async () => undefined }),
+    });
+    const summary = await pipeline.run();
+    await pipeline.close();
+    await sink.close();
+    expect(summary.targets.slow).toEqual({ routed: 20, exported: 20, deadLettered: 0 });
+    expect(got.sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
   });
 });

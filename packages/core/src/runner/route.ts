@@ -70,7 +70,9 @@ export class Route {
     if (this.spool) return this.deliverToSession(records);
     try {
       const session = await this.openSession();
-      const result = await this.retried('write', (signal) => session.write(records, signal));
+      const result = this.ctx.exporter.retriesRequests
+        ? await session.write(records, this.ctx.signal)
+        : await this.retried('write', (signal) => session.write(records, signal));
       const rejected = result?.rejected ?? [];
       this.ctx.stats.exported += records.length - rejected.length;
       await this.deadLetter(rejected);
