@@ -83,6 +83,23 @@ describe('loadConfig', () => {
     ]);
   });
 
+  it('reads a variable as a number or a boolean where one is expected, and as text everywhere else', async () => {
+    const text = SEED.replace('port: 5432', 'port: ${PGPORT:-5432}')
+      .replace('"password"', '${PGPASS}')
+      .replace('datasources:', 'settings:\n  batch_size: ${BATCH}\n  retry: { attempts: "${ATTEMPTS:-3}" }\ndatasources:');
+    const ok = await loadConfig(text, { resolve, env: { PGPASS: '12345', BATCH: ' 250 ' } });
+    expect(ok.issues).toEqual([]);
+    expect(ok.config?.datasources[0]?.options).toMatchObject({ port: 5432, password: '12345' });
+    expect(ok.config?.settings).toMatchObject({ batchSize: 250, retry: { attempts: 3 } });
+
+    // Text that is not a number stays an error, at the variable's place.
+    const bad = await loadConfig(text, { resolve, env: { PGPASS: 'x', BATCH: '2k' } });
+    expect(bad.issues).toEqual([expect.objectContaining({ path: 'settings.batch_size', line: 2, message: 'expected number, got "2k"' })]);
+    // A number written as text in the file is still an error: only interpolated values are read this way.
+    const literal = await loadConfig(SEED.replace('port: 5432', 'port: "5432"'), { resolve, env: {} });
+    expect(literal.issues).toEqual([expect.objectContaining({ path: 'datasources.my_database.port' })]);
+  });
+
   it('reports every mistake at once, each with path and line, and did-you-mean hints', async () => {
     const text = `settings:
   batch_size: many

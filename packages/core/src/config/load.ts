@@ -81,7 +81,7 @@ export async function loadConfig(text: string, options: LoadOptions): Promise<Lo
     return { issues: sortIssues(issues) };
   }
 
-  const envelope = envelopeSchema.safeParse(data, { reportInput: true });
+  const envelope = parseInterpolated(envelopeSchema, data, [], source.interpolated);
   if (!envelope.success) issues.push(...zodIssues(envelope.error, envelopeSchema, [], source.locate));
 
   const raw = data as Record<string, unknown>;
@@ -109,6 +109,69 @@ export async function loadConfig(text: string, options: LoadOptions): Promise<Lo
   };
 }
 
+/** How a value read from the environment is written when a number or a boolean is expected. */
+const NUMBER_TEXT = /^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$/;
+
+/**
+ * `schema.safeParse(value)`, except that a value holding a `${VAR}` (always a
+ * string after interpolation) where the schema expects a number or a boolean
+ * is read as one when its text is one: `port: ${PGPORT:-5432}` is the port
+ * 5432, while `password: ${PGPASSWORD}` stays a string whatever it holds.
+ * Such values are converted in place and the value parsed again.
+ */
+function parseInterpolated<T extends z.ZodType>(schema: T, value: unknown, base: readonly PathSegment[], interpolated: ReadonlySet<string>) {
+  let parsed = schema.safeParse(value, { reportInput: true });
+  if (interpolated.size === 0) return parsed;
+  // Each round can only reveal values inside ones it converted; a few rounds cover any nesting a config has.
+  for (let round = 0; round < 4 && !parsed.success; round++) {
+    let converted = false;
+    for (const issue of parsed.error.issues) {
+      const wanted = scalarWanted(issue);
+      if (wanted === undefined || typeof issue.input !== 'string') continue;
+      if (!interpolated.has(formatPath([...base, ...(issue.path as PathSegment[])]))) continue;
+      const text = issue.input.trim();
+      let next: number | boolean | undefined;
+      if (wanted === 'number' && NUMBER_TEXT.test(text) && Number.isFinite(Number(text))) next = Number(text);
+      else if (wanted === 'boolean' && /^(?:true|false)$/i.test(text)) next = text.toLowerCase() === 'true';
+      if (next === undefined || !setAt(value, issue.path as PathSegment[], next)) continue;
+      converted = true;
+    }
+    if (!converted) break;
+    parsed = schema.safeParse(value, { reportInput: true });
+  }
+  return parsed;
+}
+
+/** The scalar type an issue says was expected: a plain type mismatch, or one branch of a union. */
+function scalarWanted(issue: z.core.$ZodIssue): 'number' | 'boolean' | undefined {
+  if (issue.code === 'invalid_type') return scalarType(issue.expected);
+  if (issue.code !== 'invalid_union') return undefined;
+  for (const branch of issue.errors) {
+    const [only] = branch;
+    if (branch.length === 1 && only?.code === 'invalid_type' && only.path.length === 0) {
+      const wanted = scalarType(only.expected);
+      if (wanted !== undefined) return wanted;
+    }
+  }
+  return undefined;
+}
+
+function scalarType(expected: string): 'number' | 'boolean' | undefined {
+  return expected === 'number' || expected === 'boolean' ? expected : undefined;
+}
+
+function setAt(root: unknown, path: readonly PathSegment[], value: unknown): boolean {
+  if (path.length === 0) return false;
+  let node = root;
+  for (const segment of path.slice(0, -1)) {
+    if (node === null || typeof node !== 'object') return false;
+    node = (node as Record<string | number, unknown>)[segment];
+  }
+  if (node === null || typeof node !== 'object') return false;
+  (node as Record<string | number, unknown>)[path[path.length - 1]!] = value;
+  return true;
+}
+
 async function validateSections(
   value: unknown,
   key: 'datasources' | 'export_targets',
@@ -130,7 +193,7 @@ async function validateSections(
         issues.push({ path: formatPath(at), message: definition.error, severity: 'error', ...source.locate(at) });
         return undefined;
       }
-      const parsed = (definition.schema as z.ZodType).safeParse(options, { reportInput: true });
+      const parsed = parseInterpolated(definition.schema as z.ZodType, options, sectionPath, source.interpolated);
       if (!parsed.success) {
         issues.push(...zodIssues(parsed.error, definition.schema as z.ZodType, sectionPath, source.locate));
         return undefined;

@@ -5,6 +5,8 @@ import { formatPath, type ConfigIssue, type PathSegment } from './issues.js';
 export interface YamlSource {
   readonly data: unknown;
   readonly issues: ConfigIssue[];
+  /** Paths (as `formatPath` writes them) of values that hold an interpolated variable. */
+  readonly interpolated: ReadonlySet<string>;
   locate(path: readonly PathSegment[]): { line: number; column: number } | undefined;
 }
 
@@ -33,10 +35,12 @@ export function parseYamlSource(text: string, env: Readonly<Record<string, strin
     });
   }
 
+  const interpolated = new Set<string>();
   visit(doc, {
     Scalar(_key, node, ancestry) {
       if (typeof node.value !== 'string' || !node.value.includes('${')) return;
       const raw = node.value;
+      interpolated.add(formatPath(pathOf(ancestry, node)));
       node.value = raw.replace(VARIABLE, (match, name: string | undefined, fallback: string | undefined) => {
         if (name === undefined) return '${';
         const value = env[name];
@@ -57,6 +61,7 @@ export function parseYamlSource(text: string, env: Readonly<Record<string, strin
   return {
     data,
     issues,
+    interpolated,
     locate(path) {
       const offset = offsetOf(doc, path);
       return offset === undefined ? undefined : position(offset);
