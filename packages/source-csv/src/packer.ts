@@ -1,7 +1,9 @@
 import { isAscii } from 'node:buffer';
 import type { DataRecord } from '@sluice/core';
 import type { ByteLineScanner } from './byte-lines.js';
+import { converterFor, INVALID } from './convert.js';
 import type { PackedRecords } from './parallel-protocol.js';
+import type { ColumnType } from './types.js';
 
 /**
  * Collects a range's records as UTF-8 bytes and value spans, to be sent to
@@ -19,6 +21,8 @@ export class BytePacker {
   constructor(
     private readonly keys: readonly string[],
     initialBytes: number,
+    /** Declared column types, converted when the records are built. */
+    private readonly types?: Readonly<Record<string, ColumnType>>,
   ) {
     this.bytes = Buffer.allocUnsafeSlow(Math.max(1024, initialBytes));
     this.spans = new Int32Array(Math.max(64, keys.length * 1024));
@@ -61,6 +65,7 @@ export class BytePacker {
   take(): PackedRecords {
     return {
       keys: this.keys,
+      ...(this.types === undefined ? {} : { types: this.types }),
       count: this.rows,
       bytes: new Uint8Array(this.bytes.buffer, this.bytes.byteOffset, this.length),
       spans: this.spans.subarray(0, this.used),
@@ -81,7 +86,7 @@ export class BytePacker {
   }
 }
 
-type Builder = (value: (k: number) => string, first: number, count: number) => DataRecord[];
+type Builder = (value: (k: number) => string, typed: (column: number, text: string) => unknown, first: number, count: number) => DataRecord[];
 const builders = new Map<string, Builder>();
 
 /**
@@ -96,12 +101,17 @@ const builders = new Map<string, Builder>();
  * include `__proto__`.
  */
 export function recordUnpacker(packed: PackedRecords): (first: number, count: number) => DataRecord[] {
-  const id = JSON.stringify(packed.keys);
+  const types = packed.types ?? {};
+  const converters = packed.keys.map((key) => (Object.hasOwn(types, key) ? converterFor(types[key]!) : undefined));
+  const id = JSON.stringify([packed.keys, converters.map((c) => c !== undefined)]);
   let build = builders.get(id);
   if (build === undefined) {
-    const fields = packed.keys.map((key) => `${JSON.stringify(key)}: value(k++)`).join(', ');
+    const fields = packed.keys
+      .map((key, i) => `${JSON.stringify(key)}: ${converters[i] === undefined ? 'value(k++)' : `typed(${i}, value(k++))`}`)
+      .join(', ');
     build = new Function(
       'value',
+      'typed',
       'first',
       'count',
       `const out = new Array(count); let k = first * ${packed.keys.length}; for (let r = 0; r < count; r++) out[r] = { ${fields} }; return out;`,
@@ -123,5 +133,11 @@ export function recordUnpacker(packed: PackedRecords): (first: number, count: nu
       return start >= 0 ? bytes.toString('utf8', start, spans[2 * k + 1]) : bytes.toString('utf8', ~start, spans[2 * k + 1]).replaceAll('""', '"');
     };
   }
-  return (first, count) => build(value, first, count);
+  const typed = (column: number, text: string): unknown => {
+    const converted = converters[column]!(text);
+    // The reader converted this value before packing it: the same function cannot refuse it now.
+    if (converted === INVALID) throw new Error(`packed CSV value ${JSON.stringify(text)} of column "${packed.keys[column]}" does not convert`);
+    return converted;
+  };
+  return (first, count) => build(value, typed, first, count);
 }

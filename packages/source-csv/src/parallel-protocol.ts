@@ -40,19 +40,22 @@ export interface RangeResult {
 }
 
 /**
- * Records whose values are all strings, packed: UTF-8 bytes and, per value
- * (record by record, in `keys` order), its start and end in them. A start
- * below zero is `~start` of a value whose `""` stand for `"`. Both buffers
- * are transferred, not copied; see packer.ts.
+ * Records as their fields' text, packed: UTF-8 bytes and, per value (record
+ * by record, in `keys` order), its start and end in them. A start below zero
+ * is `~start` of a value whose `""` stand for `"`. Both buffers are
+ * transferred, not copied; see packer.ts. Columns with a declared type are
+ * converted when the records are built (`types`): the reader already
+ * checked that every value converts.
  */
 export interface PackedRecords {
   readonly keys: readonly string[];
+  readonly types?: Readonly<Record<string, ColumnType>>;
   readonly count: number;
   readonly bytes: Uint8Array;
   readonly spans: Int32Array;
 }
 
-/** A result as posted: plain string records travel packed, typed ones as a structured clone. */
+/** A result as posted: records travel packed, except where a column name rules that out (then as a structured clone). */
 export type RangeMessage = Omit<RangeResult, 'records'> & { readonly records: DataRecord[] | PackedRecords };
 
 /** What a worker posts: once `ready` (started, rules compiled), then one result per range. */

@@ -32,7 +32,8 @@ export const parallelStats = { ranges: 0, inline: 0, fallbacks: 0 };
 const WINDOW = 2;
 /**
  * A worker's garbage is short-lived and it keeps only its range's candidates,
- * packed (well under 16 MiB even when every row is one). A 12 MiB young
+ * packed as text, typed columns too (well under 16 MiB even when every row
+ * is one; typed records as objects overflowed it). A 12 MiB young
  * generation instead of V8's 48 MiB saves ~35 MiB of peak RSS (6 MiB saves 20
  * more but costs 20 % more CPU in scavenges); capping the old generation keeps
  * a 20 M row read near its 2 M row peak. A worker that runs out anyway (a

@@ -40,13 +40,18 @@ export function createRangeReader(init: WorkerInit, compiler: RuleCompiler | und
   const CHUNK = init.readBytes;
   const buffer = Buffer.allocUnsafe(CHUNK);
 
-  /** Without declared types every value is a string and every record has these keys, in this order. */
+  /**
+   * Every record has these keys, in this order: records travel packed as
+   * their fields' text (typed columns are converted where they are built),
+   * far cheaper to send and to hold than objects in a structured clone.
+   */
   const keys = [...new Set(init.columns)];
-  const packed = Object.keys(init.types).length === 0 && !keys.includes('__proto__') && keys.length === init.columns.length;
+  const packed = !keys.includes('__proto__') && keys.length === init.columns.length;
+  const typed = Object.keys(init.types).length > 0;
 
-  /** Lines are read on bytes for packed records (no declared type to check on a skipped row) and a one-byte delimiter. */
+  /** Lines are read on bytes for packed records without declared types (none to check on a skipped row) and a one-byte delimiter. */
   const delimiterBytes = Buffer.from(init.delimiter, 'utf8');
-  const onBytes = packed && delimiterBytes.length === 1 && delimiterBytes[0]! < 0x80;
+  const onBytes = packed && !typed && delimiterBytes.length === 1 && delimiterBytes[0]! < 0x80;
   /** Undefined: every plain line is a candidate (no rules, or none decidable on bytes). */
   const byteFilter: ByteTest | undefined =
     onBytes && pushdown && compiler ? compileByteFilter(pushdown.condition, init.columns, compiler) : undefined;
@@ -57,7 +62,7 @@ export function createRangeReader(init: WorkerInit, compiler: RuleCompiler | und
 
   return function runJob(job: RangeJob): RangeOutput {
     const pack = { values: [] as string[] };
-    const packer = packed ? new BytePacker(keys, Math.min(job.end - job.start, 256 * 1024)) : undefined;
+    const packer = packed ? new BytePacker(keys, Math.min(job.end - job.start, 256 * 1024), typed ? init.types : undefined) : undefined;
     const batches = new BatchCollector(Number.MAX_SAFE_INTEGER);
     const rejects: RangeMessage['rejects'] = [];
     const handler = new RowHandler({

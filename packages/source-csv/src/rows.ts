@@ -46,8 +46,8 @@ export interface RowHandlerOptions {
   readonly fail: (message: string) => never;
   /**
    * Rows as values instead of records (for a worker thread that sends them
-   * packed): each accepted row appends its fields to `values`. Only for
-   * columns that are all strings with distinct names.
+   * packed): each accepted row appends its fields' text to `values`, once
+   * its typed fields are known to convert. Only for distinct column names.
    */
   readonly pack?: { values: string[] };
   /** The location of a line; `file:line` by default. */
@@ -167,6 +167,11 @@ export class RowHandler implements RowSink {
     }
     const pack = this.options.pack;
     if (pack !== undefined) {
+      // Whoever builds the record converts again; a value that would not convert is rejected here, as below.
+      for (let i = 0; i < count; i++) {
+        const convert = converters[i];
+        if (convert !== undefined && convert(this.field(i)) === INVALID) return this.invalid(i, line, text, rawStart, rawEnd);
+      }
       const values = pack.values;
       for (let i = 0; i < count; i++) values.push(this.field(i));
       return;

@@ -123,7 +123,7 @@ describe('parallel read (worker threads) vs one thread', () => {
     expect(parallelStats.fallbacks).toBe(0);
   });
 
-  it('declared types travel as values (structured clone) and bad values are rejected with the right line', async () => {
+  it('declared types travel packed, are converted on arrival, and bad values are rejected with the right line', async () => {
     tuning.rangeBytes = 1500;
     tuning.readWhileStarting = false;
     Object.assign(parallelStats, { ranges: 0, inline: 0, fallbacks: 0 });
@@ -135,6 +135,23 @@ describe('parallel read (worker threads) vs one thread', () => {
     expect(many.ctx.rejected).toEqual(one.ctx.rejected);
     expect(many.ctx.skippedCount).toBe(one.ctx.skippedCount);
     expect(parallelStats.ranges).toBeGreaterThan(20);
+  });
+
+  it('typed records of full-size ranges where every row is a candidate stay within a worker\'s heap', async () => {
+    // Default ranges (2 MiB): as objects, a range's typed records outgrew the workers' 16 MiB heap and the read fell back to one thread.
+    tuning.readWhileStarting = false;
+    Object.assign(parallelStats, { ranges: 0, inline: 0, fallbacks: 0 });
+    const lines = ['id,ts,value,flag,note'];
+    for (let i = 0; i < 90_000; i++) {
+      lines.push(`${i},${new Date(Date.UTC(2024, 0, 1) + i * 1000).toISOString()},${(i * 1.37).toFixed(2)},${i % 2 === 0},note ${i} ${'x'.repeat(i % 40)}`);
+    }
+    const file = await tmp.write('typed-big.csv', `${lines.join('\n')}\n`);
+    const types = { ts: 'timestamp', value: 'number', flag: 'boolean' } as const;
+    const many = await readAll(makeSource({ path: file, parallelism: 2, types }, tmp.dir), { batchSize: 5000 });
+    expect(parallelStats.fallbacks).toBe(0);
+    expect(parallelStats.ranges - parallelStats.inline).toBeGreaterThan(1);
+    expect(many.records).toHaveLength(90_000);
+    expect(many.records[89_999]).toEqual({ id: '89999', ts: new Date(Date.UTC(2024, 0, 1) + 89_999_000), value: 123298.63, flag: false, note: `note 89999 ${'x'.repeat(89_999 % 40)}` });
   });
 
   it('auto stays in one thread for a small file', async () => {
