@@ -27,6 +27,12 @@ const numberRows: Row[] = [
   ['not_equals', 1000, 999, true],
   ['!=', 1000, '1000', false],
   ['<>', 1000, '1001', true],
+  // Numeric text as an ordering threshold (quoted, or from a ${VAR}) orders numbers, not text.
+  ['greater_than', '1000.50', '999', false],
+  ['greater_than', '1000.50', 5, false],
+  ['greater_than', '1000.50', '1000.51', true],
+  ['less_than', ' 2e3 ', 1999, true],
+  ['<=', '-0', 0, true],
 ];
 const timeRows: Row[] = [
   ['greater_than', '2024-01-01T00:00:00Z', '2024-01-01T00:00:00.001Z', true],
@@ -80,6 +86,8 @@ describe('ranges, lists, patterns and nulls', () => {
     ['between', ['2024-01-01', '2024-01-31'], '2024-01-31T00:00:00Z', true],
     ['between', ['2024-01-01', '2024-01-31'], '2024-01-31T00:00:01Z', false],
     ['between', ['b', 'd'], 'c', true],
+    ['between', ['10', 20], '9', false],
+    ['between', ['10', '20'], 15, true],
     ['not_between', [10, 20], 9, true],
     ['not_between', [10, 20], '15', false],
     ['in', [1, 2, 3], '2', true],

@@ -1,5 +1,6 @@
 import type { LeafNode, LeafOperand, Operator, Scalar, ValueType } from '../types.js';
 import { ORDERING_OPERATORS, STRING_OPERATORS, operandKind, resolveOperator } from './operators.js';
+import { parseIsoTime, toNumber } from './coerce.js';
 import { checkPattern } from './regex-safety.js';
 import { compareScalars, typeScalar, type RawScalar } from './scalar.js';
 
@@ -70,13 +71,19 @@ function buildOperand(op: Operator, spec: LeafSpec, problems: LeafProblem[]): Le
     problems.push({ key: 'value_type', message: `"${op}" compares text; value_type must be string or absent` });
     return undefined;
   }
+  // An ordering of numeric text ("1000.50", a `${LIMIT}`) as text would put "999" above it: ordered, such a threshold is a
+  // number (a range's bounds only when both are numeric, so ["10", "a"] stays a range of text).
+  const numeric = (raw: unknown): boolean =>
+    typeof raw === 'number' || (typeof raw === 'string' && toNumber(raw) !== undefined && parseIsoTime(raw) === undefined);
+  const ordered = ORDERING_OPERATORS.has(op) || (kind === 'range' && Array.isArray(value) && value.every(numeric));
+  const orderedAs = (raw: RawScalar): ValueType | undefined => (ordered && typeof raw === 'string' && numeric(raw) ? 'number' : undefined);
   const typeOne = (raw: unknown, index?: number): Scalar | undefined => {
     const at = index === undefined ? {} : { index };
     if (!isRaw(raw)) {
       problems.push({ key: 'value', ...at, message: `expected a number, string or boolean, got ${Array.isArray(raw) ? 'a list' : raw === null ? 'null' : typeof raw}` });
       return undefined;
     }
-    const typed = typeScalar(raw, STRING_OPERATORS.has(op) ? 'string' : valueType);
+    const typed = typeScalar(raw, STRING_OPERATORS.has(op) ? 'string' : (valueType ?? orderedAs(raw)));
     if ('error' in typed) {
       problems.push({ key: 'value', ...at, message: typed.error });
       return undefined;
