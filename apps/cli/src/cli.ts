@@ -79,6 +79,11 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.stderr.write(`${error.message}\n`);
       return error.exitCode;
     }
+    // A connector refusing its options when the pipeline is built names the place itself: the stack helps nobody.
+    if (error instanceof Error && error.name === 'ConnectorError') {
+      process.stderr.write(`sluice: ${error.message}\n`);
+      return 1;
+    }
     process.stderr.write(`sluice: ${(error as Error).stack ?? String(error)}\n`);
     return 1;
   }

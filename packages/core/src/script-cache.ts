@@ -85,7 +85,10 @@ export function loadCachedScript(file: URL | string, options: CachedScriptOption
   const filename = typeof file === 'string' ? file : fileURLToPath(file);
   const source = readFileSync(filename, options.encoding ?? 'utf8');
   const cacheDir = options.cacheDir === undefined ? defaultCompileCacheDir() : options.cacheDir;
-  const cacheFile = cacheDir === null ? undefined : path.join(cacheDir, `${path.basename(filename)}-${options.key}-${process.version}-${process.arch}.v8`);
+  // The file's own place is part of the name: V8 takes a script's name from a cache it accepts, so a cache made by another copy of
+  // the same bundle (another checkout or install) would put that copy's paths in every stack trace.
+  const cacheFile =
+    cacheDir === null ? undefined : path.join(cacheDir, `${path.basename(filename)}-${options.key}-${placeHash(filename)}-${process.version}-${process.arch}.v8`);
   let cachedData: Buffer | undefined;
   if (cacheFile) {
     try {
@@ -138,4 +141,14 @@ function pruneCaches(dir: string, prefix: string): void {
   } catch {
     // Another start pruning at the same moment, or a file gone: the next write prunes again.
   }
+}
+
+/** FNV-1a of a path, 8 hex digits: names the copy a cache belongs to (node:crypto would cost the start more than the whole lookup). */
+function placeHash(text: string): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return (hash >>> 0).toString(16).padStart(8, '0');
 }

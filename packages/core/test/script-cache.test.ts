@@ -7,17 +7,18 @@ import { CACHES_KEPT_PER_SCRIPT, compileCacheLoads, defaultCompileCacheDir, load
 const root = mkdtempSync(path.join(tmpdir(), 'sluice-script-cache-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-let folders = 0;
+let loads = 0;
+const scriptFile = path.join(root, 'copy', 'bundle.script.cjs');
 /**
- * The same script under a new folder each time: V8 keeps what an isolate
- * compiled by source and file name, so only a new name makes it read the
- * cache, as a new process would.
+ * The script, written again at one path with a different last line of the
+ * same length each time: V8 keeps what an isolate compiled by source text,
+ * so only a new text makes it read the cache, as a new process would; the
+ * cache (named by the path and the key) still fits, since V8 checks only
+ * the source's length.
  */
-function scriptCopy(source: string): string {
-  const dir = path.join(root, `copy-${folders++}`);
-  mkdirSync(dir);
-  const file = path.join(dir, 'bundle.script.cjs');
-  writeFileSync(file, source);
+function scriptCopy(source: string, file = scriptFile): string {
+  mkdirSync(path.dirname(file), { recursive: true });
+  writeFileSync(file, `${source}\n// load ${String(loads++).padStart(6, '0')}\n`);
   return file;
 }
 
@@ -42,7 +43,7 @@ describe('loadCachedScript', () => {
 
     saveCompileCaches();
     expect(readdirSync(cacheDir)).toEqual([path.basename(first.cacheFile!)]);
-    expect(path.basename(first.cacheFile!)).toBe(`bundle.script.cjs-k1-${process.version}-${process.arch}.v8`);
+    expect(path.basename(first.cacheFile!)).toMatch(new RegExp(`^bundle\\.script\\.cjs-k1-[0-9a-f]{8}-${process.version}-${process.arch}\\.v8$`));
 
     const second = loadCachedScript(scriptCopy(source), { key: 'k1', cacheDir });
     expect(second.cacheFile).toBe(first.cacheFile);
@@ -58,7 +59,7 @@ describe('loadCachedScript', () => {
     const probe = loadCachedScript(scriptCopy(source), { key: 'k2', cacheDir: null });
     expect(probe.cache).toBe('off');
     mkdirSync(cacheDir);
-    const cacheFile = path.join(cacheDir, `bundle.script.cjs-k2-${process.version}-${process.arch}.v8`);
+    const cacheFile = loadCachedScript(scriptCopy(source), { key: 'k2', cacheDir }).cacheFile!;
     writeFileSync(cacheFile, Buffer.from('not code from V8'));
 
     const refused = loadCachedScript(scriptCopy(source), { key: 'k2', cacheDir });
@@ -84,11 +85,10 @@ describe('loadCachedScript', () => {
     writeFileSync(path.join(cacheDir, 'notes.txt'), '');
     const builds = CACHES_KEPT_PER_SCRIPT + 2;
     for (let b = 0; b < builds; b++) {
-      loadCachedScript(scriptCopy(`${source}\nexports.build = ${b};`), { key: `build${b}`, cacheDir });
+      const { cacheFile } = loadCachedScript(scriptCopy(`${source}\nexports.build = ${b};`), { key: `build${b}`, cacheDir });
       saveCompileCaches();
       // Written a second apart, as builds are: the order by time is the order of the builds.
-      const file = path.join(cacheDir, `bundle.script.cjs-build${b}-${process.version}-${process.arch}.v8`);
-      utimesSync(file, new Date(), new Date(Date.now() - (builds - b) * 1000));
+      utimesSync(cacheFile!, new Date(), new Date(Date.now() - (builds - b) * 1000));
     }
     const left = readdirSync(cacheDir).sort();
     expect(left.filter((name) => name.startsWith('bundle.script.cjs-')).map((name) => name.split('-')[1])).toEqual(
@@ -96,6 +96,23 @@ describe('loadCachedScript', () => {
     );
     expect(left).toContain('other.script.cjs-x-v20.0.0-x64.v8');
     expect(left).toContain('notes.txt');
+  });
+
+  it('a copy of the script elsewhere (another checkout or install) gets a cache of its own, so its stack traces name its own file', () => {
+    const cacheDir = path.join(root, 'cache-copies');
+    const thrower = `${source}\nexports.where = () => new Error('here').stack;`;
+    const here = loadCachedScript(scriptCopy(thrower), { key: 'k7', cacheDir });
+    saveCompileCaches();
+    const elsewhere = path.join(root, 'elsewhere', 'bundle.script.cjs');
+    const copy = loadCachedScript(scriptCopy(thrower, elsewhere), { key: 'k7', cacheDir });
+    expect(copy.cacheFile).not.toBe(here.cacheFile);
+    expect(copy.cache).toBe('missing');
+    expect((copy.exports.where as () => string)()).toContain(elsewhere);
+    saveCompileCaches();
+    // Its own cache, taken by its next start, still names it.
+    const again = loadCachedScript(scriptCopy(thrower, elsewhere), { key: 'k7', cacheDir });
+    expect(again.cache).toBe('accepted');
+    expect((again.exports.where as () => string)()).toContain(elsewhere);
   });
 
   it('a cache that cannot be written changes nothing but the next start’s speed', () => {
