@@ -84,7 +84,8 @@ export class HttpInput {
     }
     const code = (error as { code?: unknown }).code;
     if (code === 'UND_ERR_BODY_TIMEOUT') {
-      return new ConnectorError(`${target}: no data for ${call.timeoutMs} ms after ${received} bytes`, { where: call.where, retryable: true, cause: error });
+      // undici's "Body Timeout Error" would add nothing to this.
+      return new ConnectorError(`${target}: no data for ${call.timeoutMs} ms after ${received} bytes`, { where: call.where, retryable: true });
     }
     // undici's "other side closed" says less than this; other messages are kept, redacted (as http-common does, no unredacted cause).
     const what = code === 'UND_ERR_SOCKET' ? 'connection closed' : error instanceof Error ? error.message : String(error);

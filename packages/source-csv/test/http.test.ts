@@ -288,7 +288,7 @@ describe('http(s) URL: failures during the download', () => {
   it('a body that stalls longer than timeout names the datasource, the URL and the wait', async () => {
     const error = await readAll(makeSource({ url: `${server.url}/stall.csv`, timeout: 0.3 }, '/')).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConnectorError);
-    expect((error as Error).message).toBe(`datasources.readings: GET ${server.url}/stall.csv: no data for 300 ms after 9 bytes`);
+    expect(describeError(error)).toBe(`datasources.readings: GET ${server.url}/stall.csv: no data for 300 ms after 9 bytes`);
     expect(isRetryable(error)).toBe(true);
   });
 });
