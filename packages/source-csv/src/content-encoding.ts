@@ -15,14 +15,14 @@ export class UnsupportedCodingError extends Error {
   }
 }
 
-/** A body that does not decode as its `coding` says: corrupt, or cut short. */
-export class CorruptBodyError extends Error {
+/** Data that does not decode as its `coding` says: corrupt, or cut short. The caller names what it was. */
+export class CorruptDataError extends Error {
   constructor(
     readonly coding: ContentCoding,
     cause: unknown,
   ) {
-    super(`the ${coding}-encoded body does not decode (${cause instanceof Error ? cause.message : String(cause)}); is it corrupt or cut short?`, { cause });
-    this.name = 'CorruptBodyError';
+    super(cause instanceof Error ? cause.message : String(cause), { cause });
+    this.name = 'CorruptDataError';
   }
 }
 
@@ -51,7 +51,7 @@ export function contentCodings(header: string | string[] | undefined): ContentCo
  * Undoes `codings` (as {@link contentCodings} lists them) on a byte stream,
  * last applied first, streaming: each stage holds at most a chunk or two, and
  * stopping the iteration stops the source. A stage that meets bad input
- * throws a {@link CorruptBodyError}; errors of the source pass through as they are.
+ * throws a {@link CorruptDataError}; errors of the source pass through as they are.
  */
 export function decodeContent(source: AsyncIterable<Uint8Array>, codings: readonly ContentCoding[]): AsyncIterable<Uint8Array> {
   let stream = source;
@@ -100,7 +100,7 @@ async function* inflate(source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8
   yield* through(rest(), 'deflate', zlib ? createInflate() : createInflateRaw());
 }
 
-/** One decoding stage: `source` through a zlib `decoder`; a failure of the decoder itself becomes a {@link CorruptBodyError}. */
+/** One decoding stage: `source` through a zlib `decoder`; a failure of the decoder itself becomes a {@link CorruptDataError}. */
 async function* through(source: AsyncIterable<Uint8Array>, coding: ContentCoding, decoder: Transform): AsyncGenerator<Uint8Array> {
   // The pipeline hands a source's error to the decoder too: it is told apart here, to pass through unchanged.
   let sourceFailed = false;
@@ -117,6 +117,6 @@ async function* through(source: AsyncIterable<Uint8Array>, coding: ContentCoding
   try {
     for await (const chunk of output) yield chunk as Uint8Array;
   } catch (error) {
-    throw sourceFailed ? error : new CorruptBodyError(coding, error);
+    throw sourceFailed ? error : new CorruptDataError(coding, error);
   }
 }

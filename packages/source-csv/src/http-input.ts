@@ -1,6 +1,6 @@
 import { ConnectorError, isRetryable, redactUrl, type ConnectorDeps } from '@sluice/core';
 import { LazyHttpClient, createHttpRedactor, requestHeaders, sendOk, type HttpCall } from '@sluice/http-common';
-import { ACCEPT_ENCODING, CorruptBodyError, contentCodings, decodeContent, UnsupportedCodingError, type ContentCoding } from './content-encoding.js';
+import { ACCEPT_ENCODING, CorruptDataError, contentCodings, decodeContent, UnsupportedCodingError, type ContentCoding } from './content-encoding.js';
 import type { CsvSourceConfig } from './types.js';
 
 /**
@@ -78,9 +78,10 @@ export class HttpInput {
   private downloadError(error: unknown, call: HttpCall, received: number): unknown {
     if (call.signal.aborted) return call.signal.reason ?? error;
     const target = `${call.method} ${redactUrl(call.url)}`;
-    if (error instanceof CorruptBodyError) {
+    if (error instanceof CorruptDataError) {
       // The same bytes would come again: retrying cannot help.
-      return new ConnectorError(this.redact(`${target}: ${error.message}`), { where: call.where, retryable: false, cause: error.cause });
+      const message = `${target}: the ${error.coding}-encoded body does not decode (${error.message}); is it corrupt or cut short?`;
+      return new ConnectorError(this.redact(message), { where: call.where, retryable: false });
     }
     const code = (error as { code?: unknown }).code;
     if (code === 'UND_ERR_BODY_TIMEOUT') {
