@@ -63,41 +63,54 @@ export function decodeContent(source: AsyncIterable<Uint8Array>, codings: readon
 }
 
 /**
+ * A `.gz` file served without a Content-Encoding (`application/gzip`, or a
+ * server that does not label it): gunzipped when it starts as gzip does.
+ * Sniffed rather than assumed, because a server that labels it
+ * `Content-Encoding: gzip` has had it decoded already.
+ */
+export async function* gunzipIfGzip(source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  const { head, stream } = await peek(source, 2);
+  if (head[0] === 0x1f && head[1] === 0x8b) yield* through(stream, 'gzip', createGunzip());
+  else yield* stream;
+}
+
+/**
  * `deflate` as browsers take it: the zlib format RFC 9110 names, or the raw
  * deflate data some servers send instead, told apart by the zlib header.
  */
 async function* inflate(source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  const { head, stream } = await peek(source, 2);
+  // A zlib header: compression method 8 (deflate), header checksum a multiple of 31.
+  const zlib = head.length >= 2 && (head[0]! & 0x0f) === 8 && ((head[0]! << 8) | head[1]!) % 31 === 0;
+  yield* through(stream, 'deflate', zlib ? createInflate() : createInflateRaw());
+}
+
+/** The first `bytes` of a stream (fewer if it is shorter), and the whole stream, those bytes included. */
+async function peek(source: AsyncIterable<Uint8Array>, bytes: number): Promise<{ head: Buffer; stream: AsyncIterable<Uint8Array> }> {
   const iterator = source[Symbol.asyncIterator]();
-  const head: Uint8Array[] = [];
+  const chunks: Uint8Array[] = [];
   let size = 0;
   let done = false;
-  try {
-    while (size < 2) {
-      const next = await iterator.next();
-      if (next.done) {
-        done = true;
-        break;
-      }
-      head.push(next.value);
-      size += next.value.length;
+  while (size < bytes) {
+    const next = await iterator.next();
+    if (next.done) {
+      done = true;
+      break;
     }
-  } catch (error) {
-    await iterator.return?.();
-    throw error;
+    chunks.push(next.value);
+    size += next.value.length;
   }
-  const start = Buffer.concat(head);
-  // A zlib header: compression method 8 (deflate), header checksum a multiple of 31.
-  const zlib = start.length >= 2 && (start[0]! & 0x0f) === 8 && ((start[0]! << 8) | start[1]!) % 31 === 0;
-  async function* rest(): AsyncGenerator<Uint8Array> {
+  const head = Buffer.concat(chunks);
+  async function* stream(): AsyncGenerator<Uint8Array> {
     try {
-      if (start.length > 0) yield start;
+      if (head.length > 0) yield head;
       if (done) return;
       for (let next = await iterator.next(); !next.done; next = await iterator.next()) yield next.value;
     } finally {
       await iterator.return?.();
     }
   }
-  yield* through(rest(), 'deflate', zlib ? createInflate() : createInflateRaw());
+  return { head, stream: stream() };
 }
 
 /** One decoding stage: `source` through a zlib `decoder`; a failure of the decoder itself becomes a {@link CorruptDataError}. */

@@ -1,7 +1,10 @@
 import { ConnectorError, isRetryable, redactUrl, type ConnectorDeps } from '@sluice/core';
 import { LazyHttpClient, createHttpRedactor, requestHeaders, sendOk, type HttpCall } from '@sluice/http-common';
-import { ACCEPT_ENCODING, CorruptDataError, contentCodings, decodeContent, UnsupportedCodingError, type ContentCoding } from './content-encoding.js';
+import { ACCEPT_ENCODING, CorruptDataError, contentCodings, decodeContent, gunzipIfGzip, UnsupportedCodingError, type ContentCoding } from './content-encoding.js';
 import type { CsvSourceConfig } from './types.js';
+
+/** A URL of a gzipped file, which many servers send as it is, with no Content-Encoding. */
+const GZIP_PATH = /\.gz$/i;
 
 /**
  * The http(s) side of the CSV source. Imported only for a `url` config:
@@ -69,7 +72,8 @@ export class HttpInput {
       }
     }
     try {
-      yield* codings.length === 0 ? counted() : decodeContent(counted(), codings);
+      const decoded = codings.length === 0 ? counted() : decodeContent(counted(), codings);
+      yield* GZIP_PATH.test(call.url.pathname) ? gunzipIfGzip(decoded) : decoded;
     } catch (error) {
       throw this.downloadError(error, call, received);
     }

@@ -20,7 +20,7 @@ const MANY = `id,v\n${Array.from({ length: 20_000 }, (_, i) => `${i},row-${i}`).
 const gzip = (text: string) => gzipSync(text, { level: 1 });
 const br = (bytes: string | Buffer) => brotliCompressSync(bytes, { params: { [zlibConstants.BROTLI_PARAM_QUALITY]: 1 } });
 /** Bodies sent with a Content-Encoding, whatever the request's Accept-Encoding (as S3 or a CDN serve objects stored compressed). */
-const ENCODED: Record<string, [string, Buffer]> = {
+const ENCODED: Record<string, [string | undefined, Buffer]> = {
   '/gzip.csv': ['gzip', gzip(SMALL)],
   '/x-gzip.csv': ['x-gzip', gzip(SMALL)],
   '/deflate.csv': ['deflate', deflateSync(SMALL)],
@@ -34,6 +34,10 @@ const ENCODED: Record<string, [string, Buffer]> = {
   '/corrupt.csv': ['gzip', Buffer.concat([gzip(SMALL).subarray(0, 10), Buffer.from('not gzip at all, but text that looks like csv\n1,2\n')])],
   '/truncated.csv': ['gzip', gzip(MANY).subarray(0, 2000)],
   '/not-gzip.csv': ['gzip', Buffer.from(SMALL)],
+  // A .gz file as a file: served with no Content-Encoding, or labelled (and so decoded) like Apache's `AddEncoding x-gzip .gz`.
+  '/file.csv.gz': [undefined, gzip(SMALL)],
+  '/labelled.csv.GZ': ['x-gzip', gzip(SMALL)],
+  '/plain.csv.gz': [undefined, Buffer.from(SMALL)],
 };
 
 beforeAll(async () => {
@@ -42,7 +46,7 @@ beforeAll(async () => {
     const url = new URL(req.url ?? '/', 'http://x');
     const encoded = ENCODED[url.pathname];
     if (encoded) {
-      res.writeHead(200, { 'content-type': 'text/csv', 'content-encoding': encoded[0], 'content-length': encoded[1].length }).end(encoded[1]);
+      res.writeHead(200, { 'content-type': 'text/csv', ...(encoded[0] ? { 'content-encoding': encoded[0] } : {}), 'content-length': encoded[1].length }).end(encoded[1]);
       return;
     }
     switch (url.pathname) {
@@ -215,7 +219,7 @@ describe('http(s) URL: Content-Encoding', () => {
     return error as ConnectorError;
   };
 
-  it.each(['/gzip.csv', '/x-gzip.csv', '/deflate.csv', '/deflate-raw.csv', '/br.csv', '/identity.csv', '/stacked.csv', '/stacked-headers.csv'])(
+  it.each(['/gzip.csv', '/x-gzip.csv', '/deflate.csv', '/deflate-raw.csv', '/br.csv', '/identity.csv', '/stacked.csv', '/stacked-headers.csv', '/file.csv.gz', '/labelled.csv.GZ', '/plain.csv.gz'])(
     'decodes %s',
     async (file) => {
       const { records, ctx } = await read(file);
