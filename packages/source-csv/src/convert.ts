@@ -15,7 +15,12 @@ const FALSE = new Set(['false', 'f', 'no', 'n', '0']);
 const toNumber: Converter = (value) => {
   const text = value.trim();
   if (text === '') return null;
-  return NUMBER.test(text) ? Number(text) : INVALID;
+  if (!NUMBER.test(text)) return INVALID;
+  // A literal beyond the double range (`1e400`) becomes ±Infinity, which
+  // exporters write as null and the rule engine refuses: it is as invalid as
+  // `NaN` or `Infinity`, which the pattern already refuses.
+  const n = Number(text);
+  return n - n === 0 ? n : INVALID;
 };
 
 const toTimestamp: Converter = (value) => {

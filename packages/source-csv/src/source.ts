@@ -12,6 +12,9 @@ import { RowHandler } from './rows.js';
 import type { Tokenizer } from './tokenizer.js';
 import type { CsvSourceConfig } from './types.js';
 
+/** A local file read through gunzip. */
+const GZIP_FILE = /\.gz$/i;
+
 /** Bytes per read from a local file: large chunks keep the tokenizer in its fast loop. */
 const FILE_CHUNK = 1024 * 1024;
 
@@ -182,7 +185,12 @@ export class CsvSource implements Source {
       ];
     }
     const files = await expandGlob(pattern!, this.deps.baseDir);
-    return files.map((file) => ({ name: this.displayPath(file), file, open: (signal) => this.openFile(file, signal) }));
+    return files.map((file) =>
+      // A compressed file has no byte ranges to hand to worker threads: it is read in one thread.
+      GZIP_FILE.test(file)
+        ? { name: this.displayPath(file), open: (signal) => this.openGzipFile(file, signal) }
+        : { name: this.displayPath(file), file, open: (signal) => this.openFile(file, signal) },
+    );
   }
 
   private displayPath(file: string): string {
@@ -191,7 +199,28 @@ export class CsvSource implements Source {
   }
 
   private async openFile(file: string, signal: AbortSignal): Promise<AsyncIterable<Uint8Array>> {
+    await this.checkFile(file);
+    return createReadStream(file, { highWaterMark: FILE_CHUNK, signal });
+  }
+
+  /** A `.gz` file, decompressed as it is read; nothing is opened before the first read, so `check` leaves no file open. */
+  private async openGzipFile(file: string, signal: AbortSignal): Promise<AsyncIterable<Uint8Array>> {
+    await this.checkFile(file);
+    const { decodeContent, CorruptDataError } = await import('./content-encoding.js');
     const shown = this.displayPath(file);
+    const where = this.deps.path;
+    return (async function* () {
+      try {
+        yield* decodeContent(createReadStream(file, { highWaterMark: FILE_CHUNK, signal }), ['gzip']);
+      } catch (error) {
+        if (!(error instanceof CorruptDataError)) throw error;
+        throw new ConnectorError(`path: file "${shown}" does not decode as gzip (${error.message}); is it corrupt or cut short?`, { where, retryable: false });
+      }
+    })();
+  }
+
+  /** Throws the error that names the datasource and the file when it cannot be read. */
+  private async checkFile(file: string): Promise<void> {
     try {
       await access(file, constants.R_OK);
       if (!(await stat(file)).isFile()) throw Object.assign(new Error('not a file'), { code: 'EISDIR' });
@@ -199,9 +228,7 @@ export class CsvSource implements Source {
       const code = (error as { code?: string }).code;
       const reason =
         code === 'ENOENT' ? 'does not exist' : code === 'EACCES' ? 'is not readable (permission denied)' : code === 'EISDIR' ? 'is not a file' : `cannot be read (${code ?? (error as Error).message})`;
-      throw new ConnectorError(`path: file "${shown}" ${reason}`, { where: this.deps.path, retryable: false, cause: error });
+      throw new ConnectorError(`path: file "${this.displayPath(file)}" ${reason}`, { where: this.deps.path, retryable: false, cause: error });
     }
-    return createReadStream(file, { highWaterMark: FILE_CHUNK, signal });
   }
 }
-

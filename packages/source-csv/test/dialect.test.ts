@@ -1,3 +1,4 @@
+import { compilePushdown, compileRule, normalizeRule, type RuleConfig } from '@sluice/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeSource, PATHS, readAll, tempDir } from './helpers.js';
 
@@ -91,6 +92,38 @@ describe.each(PATHS)('dialect (%s)', (_name, fast) => {
       ['3', 'column "value": "abc" is not a valid number'],
       ['5', 'column "ts": "yesterday" is not a valid timestamp'],
     ]);
+  });
+
+  it('rejects numbers beyond the double range, as the rule engine does, instead of reading them as Infinity', async () => {
+    const { records, ctx } = await read(
+      `id,value\n1,1e400\n2,-1E+999\n3,${'9'.repeat(400)}\n4,Infinity\n5,-inf\n6,1e308\n7,1e-400\n`,
+      { types: { value: 'number' } },
+      fast,
+    );
+    expect(records).toEqual([
+      { id: '6', value: 1e308 },
+      { id: '7', value: 0 },
+    ]);
+    expect(ctx.rejected.map((r) => [r.location?.replace(/^.*:/, ''), r.error.message])).toEqual([
+      ['2', 'column "value": "1e400" is not a valid number'],
+      ['3', 'column "value": "-1E+999" is not a valid number'],
+      ['4', `column "value": "${'9'.repeat(400)}" is not a valid number`],
+      ['5', 'column "value": "Infinity" is not a valid number'],
+      ['6', 'column "value": "-inf" is not a valid number'],
+    ]);
+  });
+
+  it('rejects an overflowing number in a column the rules read, instead of skipping the row as not matched', async () => {
+    const file = await tmp.write(`overflow-${fast}.csv`, 'id,value\n1,1e400\n2,5\n3,2000\n');
+    const source = makeSource({ path: file, types: { value: 'number' } }, tmp.dir);
+    source.useFastPath = fast;
+    const runStartedAt = new Date();
+    const rule = { name: 'r', datasource: 'readings', threshold_field: 'value', threshold_type: 'greater_than', threshold_value: 1000, export_target: 't' } as unknown as RuleConfig;
+    const rules = compilePushdown([compileRule(normalizeRule(rule, { runStartedAt, allDatasources: ['readings'] }))], runStartedAt);
+    const { records, ctx } = await readAll(source, { rules });
+    expect(records).toEqual([{ id: '3', value: 2000 }]);
+    expect(ctx.rejected.map((r) => r.error.message)).toEqual(['column "value": "1e400" is not a valid number']);
+    expect(ctx.skippedCount).toBe(1);
   });
 
   it('fails clearly when types name a missing column', async () => {

@@ -1,4 +1,6 @@
 import { chmod } from 'node:fs/promises';
+import { gzipSync } from 'node:zlib';
+import { isRetryable } from '@sluice/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeSource, readAll, tempDir } from './helpers.js';
 
@@ -46,6 +48,32 @@ describe('local files', () => {
     const file = await tmp.write('locked.csv', 'a\n1\n');
     await chmod(file, 0o000);
     await expect(makeSource({ path: 'locked.csv' }, tmp.dir).check(new AbortController().signal)).rejects.toThrow(/not readable/);
+  });
+
+  it('reads a .gz file through gunzip, concatenated members too, with its own locations', async () => {
+    await tmp.write('gz/c.csv.gz', Buffer.concat([gzipSync('id,name\nc1,Zoë\n'), gzipSync('c2,"a,b"\n')]));
+    await tmp.write('gz/d.csv', 'id,name\nd1,x\n');
+    const { records } = await readAll(makeSource({ path: 'gz/*', source_field: 'from' }, tmp.dir));
+    expect(records).toEqual([
+      { id: 'c1', name: 'Zoë', from: 'gz/c.csv.gz:2' },
+      { id: 'c2', name: 'a,b', from: 'gz/c.csv.gz:3' },
+      { id: 'd1', name: 'x', from: 'gz/d.csv:2' },
+    ]);
+    await makeSource({ path: 'gz/c.csv.gz' }, tmp.dir).check(new AbortController().signal);
+    await expect(makeSource({ path: 'gz/nope.csv.gz' }, tmp.dir).check(new AbortController().signal)).rejects.toThrow(/"gz\/nope\.csv\.gz" does not exist/);
+  });
+
+  it('a .gz file that does not decode fails for good, naming the file, rather than reading its bytes as CSV', async () => {
+    await tmp.write('gz/bad.csv.gz', 'id\nnot,compressed\n');
+    await tmp.write('gz/cut.csv.gz', gzipSync(`id\n${Array.from({ length: 10_000 }, (_, i) => `${i}\n`).join('')}`).subarray(0, 1000));
+    for (const [file, reason] of [
+      ['gz/bad.csv.gz', 'incorrect header check'],
+      ['gz/cut.csv.gz', 'unexpected end of file'],
+    ] as const) {
+      const error = await readAll(makeSource({ path: file }, tmp.dir), { batchSize: 100_000 }).catch((e: unknown) => e);
+      expect((error as Error).message).toBe(`datasources.readings: path: file "${file}" does not decode as gzip (${reason}); is it corrupt or cut short?`);
+      expect(isRetryable(error)).toBe(false);
+    }
   });
 
   it('close() is idempotent', async () => {

@@ -1,7 +1,9 @@
-import { createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { once } from 'node:events';
+import { pipeline } from 'node:stream';
+import { createGzip } from 'node:zlib';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { greaterThanPushdown } from '@sluice/testkit';
+import { greaterThanPushdown, startHttpServer } from '@sluice/testkit';
 import { makeSource, readAll, tempDir } from './helpers.js';
 
 const TARGET_BYTES = 300 * 1024 * 1024;
@@ -47,3 +49,29 @@ it('reads a 300 MB file in flat memory', async () => {
   // lazily), not retention.
   expect(peak - before).toBeLessThan(200 * 1024 * 1024);
 }, 60_000);
+
+it('reads the same file as a gzip-encoded download in flat memory', async () => {
+  // Compressed on the fly, as a server or CDN does: the whole body is never in memory on either side.
+  const server = await startHttpServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'text/csv', 'content-encoding': 'gzip' });
+    pipeline(createReadStream(`${tmp.dir}/big.csv`, { highWaterMark: 1 << 20 }), createGzip({ level: 1 }), res, () => undefined);
+  });
+  try {
+    global.gc?.();
+    const before = process.memoryUsage().rss;
+    let peak = before;
+    let read = 0;
+    const source = makeSource({ url: `${server.url}/big.csv` }, '/');
+    const ctx = (await import('@sluice/testkit')).makeReadContext({ batchSize: 1000, rules: greaterThanPushdown('value', 1990) });
+    for await (const batch of source.read(ctx)) {
+      read += batch.length;
+      peak = Math.max(peak, process.memoryUsage().rss);
+    }
+    await source.close();
+    expect(read + ctx.skippedCount).toBe(rows);
+    expect(ctx.rejected).toEqual([]);
+    expect(peak - before).toBeLessThan(200 * 1024 * 1024);
+  } finally {
+    await server.close();
+  }
+}, 120_000);

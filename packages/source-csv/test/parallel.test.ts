@@ -1,4 +1,5 @@
 import { compilePushdown, compileRule, normalizeRule, type PushdownRules, type RuleConfig } from '@sluice/core';
+import { gzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parallelStats, tuning } from '../src/parallel.js';
 import { makeSource, readAll, tempDir } from './helpers.js';
@@ -47,6 +48,20 @@ afterEach(() => Object.assign(tuning, saved));
 afterAll(() => tmp.cleanup());
 
 describe('parallel read (worker threads) vs one thread', () => {
+  it('reads a .gz file in one thread: its bytes are no CSV ranges', async () => {
+    tuning.rangeBytes = 1000;
+    Object.assign(parallelStats, { ranges: 0, inline: 0, fallbacks: 0 });
+    const text = csvText(6000, '\n', false, 7);
+    const plain = await tmp.write('gz-twin.csv', text);
+    const file = await tmp.write('gz-twin.csv.gz', gzipSync(text));
+    const one = await readAll(makeSource({ path: plain, parallelism: 1 }, tmp.dir), { rules: rules() });
+    const gz = await readAll(makeSource({ path: file, parallelism: 3 }, tmp.dir), { rules: rules() });
+    expect(gz.records.length).toBeGreaterThan(100);
+    expect(gz.records).toEqual(one.records);
+    expect(gz.ctx.rejected.map((r) => r.error.message)).toEqual(one.ctx.rejected.map((r) => r.error.message));
+    expect(parallelStats.ranges).toBe(0);
+  });
+
   const cases = [
     ['LF, no line breaks in quotes', '\n', false],
     ['CRLF, no line breaks in quotes', '\r\n', false],
