@@ -1,4 +1,5 @@
 import type { DataRecord } from '@sluice/core';
+import { jsonText, microsecondsOf } from '@sluice/pg-common';
 import type { ColumnShape, TableColumn } from './table.js';
 
 const PAD2: readonly string[] = Array.from({ length: 100 }, (_, i) => String(i).padStart(2, '0'));
@@ -46,13 +47,30 @@ function isoFields(t: number): boolean {
 }
 
 /**
+ * A Date outside years 1000-9999 as PostgreSQL reads it: years past 9999
+ * without the `+` and six digits of `toISOString()`, years before 1 as
+ * `YYYY-…Z BC` (PostgreSQL has no year 0: year 0 is 1 BC).
+ */
+function wideIsoString(date: Date, micros: number): string {
+  const year = date.getUTCFullYear();
+  const pad2 = (n: number): string => PAD2[n]!;
+  const fraction = `${PAD3[date.getUTCMilliseconds()]!}${micros === 0 ? '' : PAD3[micros]!}`;
+  const time = `${pad2(date.getUTCMonth() + 1)}-${pad2(date.getUTCDate())}T${pad2(date.getUTCHours())}:${pad2(date.getUTCMinutes())}:${pad2(date.getUTCSeconds())}.${fraction}Z`;
+  return year >= 1 ? `${String(year).padStart(4, '0')}-${time}` : `${String(1 - year).padStart(4, '0')}-${time} BC`;
+}
+
+/**
  * `date.toISOString()` for years 1000-9999, a few times faster (it runs once
- * per timestamp written); other years and invalid dates take the built-in.
+ * per timestamp written), with the microseconds of a `MicrosecondDate`
+ * (six fractional digits); other years in the form PostgreSQL reads
+ * (`10000-…`, `0044-…Z BC`); `invalid date` for an invalid Date, which the
+ * server refuses.
  */
 export function isoString(date: Date): string {
   const t = date.getTime();
-  if (!isoFields(t)) return Number.isNaN(t) ? 'invalid date' : date.toISOString();
-  return `${ISO[0]}-${PAD2[ISO[1]!]}-${PAD2[ISO[2]!]}T${PAD2[ISO[3]!]}:${PAD2[ISO[4]!]}:${PAD2[ISO[5]!]}.${PAD3[ISO[6]!]}Z`;
+  const micros = microsecondsOf(date);
+  if (!isoFields(t)) return Number.isNaN(t) ? 'invalid date' : wideIsoString(date, micros);
+  return `${ISO[0]}-${PAD2[ISO[1]!]}-${PAD2[ISO[2]!]}T${PAD2[ISO[3]!]}:${PAD2[ISO[4]!]}:${PAD2[ISO[5]!]}.${PAD3[ISO[6]!]}${micros === 0 ? '' : PAD3[micros]}Z`;
 }
 
 function arrayLiteral(values: readonly unknown[]): string {
@@ -70,20 +88,22 @@ function scalarText(value: unknown): string {
   if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') return String(value);
   if (value instanceof Date) return isoString(value);
   if (value instanceof Uint8Array) return `\\x${Buffer.from(value).toString('hex')}`;
-  if (typeof value === 'object') return JSON.stringify(value);
+  if (typeof value === 'object') return jsonText(value) ?? String(value);
   return String(value);
 }
 
 /**
  * The text PostgreSQL parses for a value in a column of `shape`, or null.
- * Dates are written as UTC ISO-8601 (a `timestamp` column keeps the UTC wall
- * time); json/jsonb columns receive `JSON.stringify(value)` (a string becomes
- * a JSON string); arrays become array literals for array columns.
+ * Dates are written as UTC ISO-8601 with their microseconds (a `timestamp`
+ * column keeps the UTC wall time); json/jsonb columns receive the value as
+ * JSON (a string becomes a JSON string; bigints and exact json numbers are
+ * written as the numbers they hold); arrays become array literals for array
+ * columns.
  */
 export function toPgText(value: unknown, shape: ColumnShape): string | null {
   if (value === null || value === undefined) return null;
   if (shape === 'plain' && typeof value === 'string') return value;
-  if (shape === 'json') return JSON.stringify(typeof value === 'bigint' ? String(value) : value) ?? null;
+  if (shape === 'json') return jsonText(value) ?? null;
   if (shape === 'array' && Array.isArray(value)) return arrayLiteral(value);
   return scalarText(value);
 }
@@ -196,10 +216,10 @@ export class CopyTextBuilder {
     } else this.text(shape === 'plain' && typeof value === 'string' ? value : toPgText(value, shape));
   }
 
-  /** Writes `date` as `toISOString()` does; false (nothing written) outside years 1000-9999. */
+  /** Writes `date` as {@link isoString} does; false (nothing written) outside years 1000-9999. */
   #date(date: Date): boolean {
     if (!isoFields(date.getTime())) return false;
-    const buf = this.#reserve(24);
+    const buf = this.#reserve(27);
     const p = this.#pos;
     const year = ISO[0]!;
     const hundreds = (year / 100) | 0;
@@ -219,8 +239,15 @@ export class CopyTextBuilder {
     const ms = ISO[6]!;
     buf[p + 20] = 48 + ((ms / 100) | 0);
     digits2(buf, p + 21, ms % 100);
-    buf[p + 23] = 90; // Z
-    this.#pos = p + 24;
+    const micros = microsecondsOf(date);
+    let end = p + 23;
+    if (micros !== 0) {
+      buf[end] = 48 + ((micros / 100) | 0);
+      digits2(buf, end + 1, micros % 100);
+      end += 3;
+    }
+    buf[end] = 90; // Z
+    this.#pos = end + 1;
     return true;
   }
 

@@ -1,10 +1,11 @@
 import { ConnectorError } from '@sluice/core';
-import type { ConnectorDeps, DataRecord, ExportRun, ExportSession, Exporter, WriteResult } from '@sluice/core';
+import type { ConnectorDeps, DataRecord, ExportRun, ExportSession, Exporter, RejectedRecord, WriteResult } from '@sluice/core';
 import { createPool, sqlstate, toConnectorError, watchClient, type PgPool, type PgPoolClient } from '@sluice/pg-common';
 import { encodeRecords, toPgText } from './encode.js';
 import type { ExporterConfig } from './schema.js';
-import { createTableSql, inferColumnType, loadColumns, parseTableName, quoteIdent, type TableColumn, type TableName } from './table.js';
-import { copyIn, fitsOneStatement, insertRows, writeIsolated, writeWhole, type PreparedRow, type WritePlan } from './write-batch.js';
+import { createTableSql, inferColumnType, loadColumns, parseTableName, quoteIdent, uniqueKeys, type TableColumn, type TableName } from './table.js';
+import { UpsertRounds } from './upsert-rounds.js';
+import { copyIn, fitsOneStatement, insertRows, isKeyCollision, writeIsolated, writeRowByRow, writeWhole, type PreparedRow, type WritePlan } from './write-batch.js';
 
 function abortError(signal: AbortSignal): Error {
   return signal.reason instanceof Error ? signal.reason : new DOMException('The write was aborted', 'AbortError');
@@ -148,17 +149,13 @@ export class PostgresExporter implements Exporter {
   }
 
   #prepare(records: readonly DataRecord[], fields: readonly [string, TableColumn][]): PreparedRow[] {
-    const rows = records.map((record) => ({ record, values: fields.map(([field, column]) => toPgText(record[field], column.shape)) }));
-    if (this.#config.mode !== 'upsert') return rows;
-    // ON CONFLICT cannot touch one row twice in a statement: within a batch the last record per key wins.
+    return records.map((record) => ({ record, values: fields.map(([field, column]) => toPgText(record[field], column.shape)) }));
+  }
+
+  /** The upsert rounds of a batch's rows (see {@link UpsertRounds}). */
+  #rounds(rows: readonly PreparedRow[], plan: WritePlan, fields: readonly [string, TableColumn][]): UpsertRounds {
     const keyIndexes = (this.#config.conflict_columns ?? []).map((name) => fields.findIndex(([, c]) => c.name === name));
-    const byKey = new Map<string, PreparedRow>();
-    for (const row of rows) {
-      const key = JSON.stringify(keyIndexes.map((i) => row.values[i]));
-      byKey.delete(key);
-      byKey.set(key, row);
-    }
-    return [...byKey.values()];
+    return new UpsertRounds(rows, keyIndexes, !plan.onConflict!.endsWith('DO NOTHING'));
   }
 
   async write(batch: readonly DataRecord[], signal: AbortSignal): Promise<WriteResult> {
@@ -173,40 +170,65 @@ export class PostgresExporter implements Exporter {
     };
     signal.addEventListener('abort', onAbort, { once: true });
     let inTransaction = false;
+    const rollback = async (): Promise<void> => {
+      inTransaction = false;
+      try {
+        await client.query('ROLLBACK');
+      } catch {
+        broken = true;
+      }
+    };
     try {
       const columns = await this.#tableColumns(client, batch);
       const { plan, fields } = this.#plan(batch, columns);
       if (fields.length === 0) throw new ConnectorError(`no record field matches a column of ${this.#config.table}`, { where: this.#deps.path });
-      let failure: unknown;
-      let rows: PreparedRow[] | undefined;
       if (plan.onConflict === undefined) {
         // Most batches are all good: one COPY encoded straight from the records.
-        failure = await writeWhole(() => copyIn(client, plan, (out) => encodeRecords(out, batch, fields)));
+        const failure = await writeWhole(() => copyIn(client, plan, (out) => encodeRecords(out, batch, fields)));
         if (failure === undefined) return {};
-      } else {
-        const prepared = (rows = this.#prepare(batch, fields));
-        if (fitsOneStatement(plan, prepared)) {
-          failure = await writeWhole(() => insertRows(client, plan, prepared));
-          if (failure === undefined) return {};
-        }
+        // Some row was refused: write what is good in one transaction.
+        await client.query('BEGIN');
+        inTransaction = true;
+        const rejected = await writeIsolated(client, plan, this.#prepare(batch, fields), failure);
+        await client.query('COMMIT');
+        inTransaction = false;
+        return rejected.length > 0 ? { rejected } : {};
       }
-      // Some row was refused (or the batch needs several statements): write what is good in one transaction.
-      rows ??= this.#prepare(batch, fields);
+      const rows = this.#prepare(batch, fields);
+      const rounds = this.#rounds(rows, plan, fields);
+      let round = rounds.first();
+      let failure: unknown;
+      let rejected: RejectedRecord[] = [];
+      if (fitsOneStatement(plan, round)) {
+        const whole = round;
+        failure = await writeWhole(() => insertRows(client, plan, whole));
+        if (failure === undefined) return {};
+      }
       await client.query('BEGIN');
       inTransaction = true;
-      const rejected = await writeIsolated(client, plan, rows, failure);
+      try {
+        if (failure !== undefined && isKeyCollision(failure)) throw failure;
+        // Some record was refused (or the round needs several statements): write what is good, then the next candidates of refused keys.
+        while (round.length > 0) {
+          const refused = await writeIsolated(client, plan, round, failure);
+          failure = undefined;
+          rejected.push(...refused);
+          round = rounds.next(refused);
+        }
+      } catch (error) {
+        if (!isKeyCollision(error)) throw error;
+        // Keys the server finds equal although their texts differ: start over and write the records one by one, in order.
+        await rollback();
+        await client.query('BEGIN');
+        inTransaction = true;
+        rejected = await writeRowByRow(client, plan, rows);
+      }
       await client.query('COMMIT');
       inTransaction = false;
       return rejected.length > 0 ? { rejected } : {};
     } catch (error) {
       if (signal.aborted) throw abortError(signal);
-      if (inTransaction) {
-        try {
-          await client.query('ROLLBACK');
-        } catch {
-          broken = true;
-        }
-      }
+      if (inTransaction) await rollback();
       const wrapped = toConnectorError(error, this.#deps.path, `writing to ${this.#config.table} failed`);
       if (wrapped.retryable) broken = true;
       // The table may have changed (dropped, altered): look again next time.
@@ -238,13 +260,47 @@ export class PostgresExporter implements Exporter {
     }
   }
 
+  /**
+   * Checks what can be checked without writing: the table exists (or may be
+   * created), the `columns` mapping, `conflict_columns` and `update_columns`
+   * name columns of it, and an upsert's key has the unique index
+   * `ON CONFLICT` needs. A run would otherwise refuse every batch.
+   */
   async check(signal: AbortSignal): Promise<void> {
     if (signal.aborted) throw abortError(signal);
     const client = await this.#connect();
     try {
       const columns = await loadColumns(client, this.#table);
-      if (!columns && !this.#config.create_table) {
+      if (!columns) {
+        if (this.#config.create_table) return;
         throw new ConnectorError(`table ${this.#config.table} does not exist (set create_table: true to create it)`, { where: this.#deps.path });
+      }
+      const path = this.#deps.path;
+      const known = (): string => [...columns.keys()].join(', ');
+      for (const [field, name] of Object.entries(this.#config.columns ?? {})) {
+        if (!columns.has(name)) {
+          throw new ConnectorError(`column "${name}" (mapped from field "${field}") does not exist in ${this.#config.table} (columns: ${known()})`, { where: `${path}.columns` });
+        }
+      }
+      if (this.#config.mode !== 'upsert') return;
+      const conflict = this.#config.conflict_columns ?? [];
+      const written = this.#config.columns ? new Set(Object.values(this.#config.columns)) : undefined;
+      for (const [option, names] of [['conflict_columns', conflict], ['update_columns', this.#config.update_columns ?? []]] as const) {
+        for (const name of names) {
+          if (!columns.has(name)) throw new ConnectorError(`column "${name}" does not exist in ${this.#config.table} (columns: ${known()})`, { where: `${path}.${option}` });
+          if (option === 'conflict_columns' && written && !written.has(name)) {
+            throw new ConnectorError(`conflict column "${name}" is not among the columns the mapping writes (${[...written].join(', ')})`, { where: `${path}.conflict_columns` });
+          }
+        }
+      }
+      const key = [...new Set(conflict)].sort();
+      const keys = await uniqueKeys(client, this.#table);
+      if (!keys.some((k) => k.length === key.length && [...k].sort().every((name, i) => name === key[i]))) {
+        throw new ConnectorError(
+          `${this.#config.table} has no unique index or constraint on exactly (${conflict.join(', ')}), which upsert needs for ON CONFLICT` +
+            (keys.length > 0 ? ` (unique keys: ${keys.map((k) => `(${k.join(', ')})`).join(', ')})` : ''),
+          { where: `${path}.conflict_columns` },
+        );
       }
     } catch (error) {
       throw toConnectorError(error, this.#deps.path, 'check failed');

@@ -122,3 +122,20 @@ export function createTableSql(table: TableName, columns: readonly { name: strin
   if (primaryKey && primaryKey.length > 0) defs.push(`PRIMARY KEY (${primaryKey.map(quoteIdent).join(', ')})`);
   return `CREATE TABLE IF NOT EXISTS ${table.sql} (${defs.join(', ')})`;
 }
+
+/**
+ * The column sets of the table's unique indexes that `ON CONFLICT (…)` can
+ * use as its arbiter: valid, not partial, not on expressions, not deferrable.
+ */
+export async function uniqueKeys(client: PgPoolClient, table: TableName): Promise<string[][]> {
+  const result = await client.query(
+    `SELECT array_agg(a.attname::text ORDER BY a.attname) AS columns
+       FROM pg_index i
+       JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
+      WHERE i.indrelid = to_regclass($1) AND i.indisunique AND i.indisvalid AND i.indimmediate
+        AND i.indpred IS NULL AND i.indexprs IS NULL
+      GROUP BY i.indexrelid`,
+    [table.sql],
+  );
+  return result.rows.map((row) => row.columns as string[]);
+}

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectorError } from '@sluice/core';
 import type { DataRecord, Exporter } from '@sluice/core';
 import { createTestDatabase, memoryLogger, startThrowawayPostgres, throwawayPostgresUnavailable, describeExporterConformance, flatConformanceRecords, makeExportRun, uniqueName, type TestDatabase } from '@sluice/testkit';
+import { typeParsers } from '@sluice/pg-common';
 import postgres from '../src/index.js';
 import { testDeps } from './helpers.js';
 
@@ -125,10 +126,12 @@ describe('insert with COPY', () => {
     const session = await exporter.open(makeExportRun());
     // Far more than one CopyData chunk is sent before the bad record is reached.
     const batch: DataRecord[] = Array.from({ length: 5000 }, (_, i) => ({ id: i, doc: { pad: 'p'.repeat(100) } }));
-    batch.push({ id: 5000, doc: { n: 1n } });
+    const cycle: Record<string, unknown> = {};
+    cycle.self = cycle;
+    batch.push({ id: 5000, doc: cycle });
     const error = (await session.write(batch, signal).catch((e: unknown) => e)) as ConnectorError;
     expect(error).toBeInstanceOf(ConnectorError);
-    expect(error.message).toMatch(/BigInt/);
+    expect(error.message).toMatch(/circular/);
     expect(await rows('SELECT count(*)::int AS n FROM unencodable')).toEqual([{ n: 0 }]);
     expect(await session.write([{ id: 1, doc: { ok: true } }], signal)).toEqual({});
     await exporter.close?.();
@@ -276,6 +279,189 @@ describe('upsert', () => {
       { id: 1, v: 'first' },
       { id: 2, v: 'new' },
     ]);
+  });
+});
+
+describe('upsert: every record ends up written, superseded by a written one, or refused', () => {
+  /** Writes `batch` in one session and returns the ids of the refused records and the table. */
+  async function upsert(table: string, batch: DataRecord[], options: Record<string, unknown> = {}): Promise<{ refused: unknown[]; reasons: string[]; table: Record<string, unknown>[] }> {
+    const exporter = create({ url: db.url, table, mode: 'upsert', conflict_columns: ['k'], ...options });
+    const session = await exporter.open(makeExportRun());
+    const result = await session.write(batch, signal);
+    await exporter.close?.();
+    return {
+      refused: (result.rejected ?? []).map((r) => r.record.id),
+      reasons: (result.rejected ?? []).map((r) => r.error.message),
+      table: await rows(`SELECT * FROM ${table} ORDER BY k`),
+    };
+  }
+
+  it('the last record of a key is refused: the one before it is written instead', async () => {
+    await pool.query('CREATE TABLE up_check (k text PRIMARY KEY, qty int CHECK (qty >= 0))');
+    const result = await upsert('up_check', [
+      { id: 1, k: 'a', qty: 10 },
+      { id: 2, k: 'b', qty: 20 },
+      { id: 3, k: 'a', qty: -5 },
+      { id: 4, k: 'c', qty: -1 },
+      { id: 5, k: 'b', qty: 21 },
+    ], { columns: { k: 'k', qty: 'qty' } });
+    // As if written one by one: id 3 and 4 refused, a keeps id 1's value, b id 5's.
+    expect(result.refused).toEqual([3, 4]);
+    expect(result.table).toEqual([
+      { k: 'a', qty: 10 },
+      { k: 'b', qty: 21 },
+    ]);
+  });
+
+  it('several refused records of a key: the latest good one wins; all refused: each is dead-lettered', async () => {
+    await pool.query('CREATE TABLE up_chain (k text PRIMARY KEY, qty int CHECK (qty >= 0))');
+    const batch = [
+      { id: 1, k: 'a', qty: 1 },
+      { id: 2, k: 'a', qty: 2 },
+      { id: 3, k: 'a', qty: -3 },
+      { id: 4, k: 'z', qty: -1 },
+      { id: 5, k: 'a', qty: -4 },
+      { id: 6, k: 'z', qty: -2 },
+    ];
+    const result = await upsert('up_chain', batch, { columns: { k: 'k', qty: 'qty' } });
+    expect(result.refused.sort()).toEqual([3, 4, 5, 6]);
+    expect(result.table).toEqual([{ k: 'a', qty: 2 }]);
+  });
+
+  it('with update_columns: [] (DO NOTHING) the first good record of a key is the one inserted, as one-by-one writes would', async () => {
+    await pool.query('CREATE TABLE up_first (k text PRIMARY KEY, qty int CHECK (qty >= 0))');
+    const result = await upsert('up_first', [
+      { id: 1, k: 'a', qty: -1 },
+      { id: 2, k: 'a', qty: 2 },
+      { id: 3, k: 'a', qty: 3 },
+    ], { columns: { k: 'k', qty: 'qty' }, update_columns: [] });
+    expect(result.refused).toEqual([1]);
+    expect(result.table).toEqual([{ k: 'a', qty: 2 }]);
+  });
+
+  it('keys equal for the server but not as text (1.0, 1, 1.00 in a numeric key): written one by one, the last wins, nothing else refused', async () => {
+    await pool.query('CREATE TABLE up_numeric (k numeric PRIMARY KEY, qty int CHECK (qty >= 0))');
+    const result = await upsert('up_numeric', [
+      { id: 4, k: '1.0', qty: 1 },
+      { id: 5, k: '1', qty: 2 },
+      { id: 6, k: '1.00', qty: 3 },
+      { id: 7, k: '2', qty: 7 },
+      { id: 8, k: '3', qty: -8 },
+      { id: 9, k: '1.0', qty: -9 },
+    ], { columns: { k: 'k', qty: 'qty' } });
+    expect(result.refused).toEqual([8, 9]);
+    // The key keeps the text it was inserted with; qty is the last record's.
+    expect(result.table.map((r) => ({ k: String(r.k), qty: r.qty }))).toEqual([
+      { k: '1.0', qty: 3 },
+      { k: '2', qty: 7 },
+    ]);
+  });
+
+  it('microseconds in the key: distinct source rows stay distinct', async () => {
+    await pool.query('CREATE TABLE up_micro (sensor text, at timestamptz, v int, PRIMARY KEY (sensor, at))');
+    const { rows: source } = await pool.query({
+      text: `SELECT 's1' AS sensor, t AS at, n AS v FROM unnest(ARRAY['2024-05-01 10:00:00.000100+00', '2024-05-01 10:00:00.000200+00', '2024-05-01 10:00:00.000300+00']::timestamptz[]) WITH ORDINALITY u(t, n)`,
+      types: typeParsers,
+    });
+    const exporter = create({ url: db.url, table: 'up_micro', mode: 'upsert', conflict_columns: ['sensor', 'at'] });
+    const session = await exporter.open(makeExportRun());
+    expect(await session.write(source, signal)).toEqual({});
+    await exporter.close?.();
+    expect(await rows(`SELECT at::text AS at, v FROM up_micro ORDER BY at`)).toEqual([
+      { at: '2024-05-01 10:00:00.0001+00', v: 1 },
+      { at: '2024-05-01 10:00:00.0002+00', v: 2 },
+      { at: '2024-05-01 10:00:00.0003+00', v: 3 },
+    ]);
+  });
+});
+
+describe('values written exactly', () => {
+  it('PostgreSQL to PostgreSQL: timestamps with microseconds, far years and json numbers arrive unchanged', async () => {
+    await pool.query(`CREATE TABLE exact_src (id int, tz timestamptz, ts timestamp, tss timestamptz[], j json, jb jsonb);
+      INSERT INTO exact_src VALUES
+        (1, '2024-06-30 23:59:59.999999+02', '2024-01-01 12:34:56.789123', ARRAY['2024-01-01 00:00:00.000001+00']::timestamptz[], '{"n": 1e400}', '{"big": 12345678901234567890, "f": 0.1000000000000000055511151231257827}'),
+        (2, '0044-03-15 12:00:00.123456+00 BC', '0044-03-15 12:00:00 BC', NULL, '[12345678901234567890123]', '99999999999999999999'),
+        (3, '12345-01-01 00:00:00.5+00', '2024-01-01 00:00:00', NULL, '1.5', '{"a": [1, 2.5, "1e400"]}');
+      CREATE TABLE exact_dst (LIKE exact_src)`);
+    const { rows: source } = await pool.query({ text: 'SELECT * FROM exact_src', types: typeParsers });
+    const exporter = create({ url: db.url, table: 'exact_dst' });
+    const session = await exporter.open(makeExportRun());
+    expect(await session.write(source, signal)).toEqual({});
+    await exporter.close?.();
+    const differ = await rows(`SELECT id, tz::text, ts::text, tss::text, j::jsonb::text, jb::text FROM exact_src EXCEPT SELECT id, tz::text, ts::text, tss::text, j::jsonb::text, jb::text FROM exact_dst`);
+    expect(differ).toEqual([]);
+    expect((await rows('SELECT count(*)::int AS n FROM exact_dst'))[0]!.n).toBe(3);
+  });
+});
+
+describe('refused rows', () => {
+  it('a trigger raising an exception refuses its row only, in insert and upsert mode', async () => {
+    await pool.query(`CREATE TABLE trg_dst (k text PRIMARY KEY, qty int);
+      CREATE FUNCTION trg_chk() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+        IF NEW.qty < 0 THEN RAISE EXCEPTION 'qty must be >= 0, got %', NEW.qty; END IF; RETURN NEW; END $$;
+      CREATE TRIGGER trg BEFORE INSERT OR UPDATE ON trg_dst FOR EACH ROW EXECUTE FUNCTION trg_chk()`);
+    const batch = Array.from({ length: 8 }, (_, i) => ({ k: `k${i}`, qty: i === 5 ? -5 : i }));
+    for (const options of [{}, { mode: 'upsert', conflict_columns: ['k'] }]) {
+      await pool.query('TRUNCATE trg_dst');
+      const exporter = create({ url: db.url, table: 'trg_dst', ...options });
+      const session = await exporter.open(makeExportRun());
+      const result = await session.write(batch, signal);
+      await exporter.close?.();
+      expect(result.rejected?.map((r) => [r.record.k, r.error.message])).toEqual([['k5', 'qty must be >= 0, got -5 (SQLSTATE P0001)']]);
+      expect((await rows('SELECT count(*)::int AS n FROM trg_dst'))[0]!.n).toBe(7);
+    }
+  });
+
+  it('the reason names the column the server refused a value of', async () => {
+    await pool.query('CREATE TABLE named (id int, qty int, code varchar(3), note text NOT NULL)');
+    const batch = [
+      { id: 1, qty: 'x12', code: 'a', note: 'n' },
+      { id: 2, qty: 99999999999, code: 'b', note: 'n' },
+      { id: 3, qty: 1, code: 'c', note: null },
+      { id: 4, qty: 1, code: 'd', note: 'n' },
+    ];
+    for (const options of [{}, { mode: 'upsert', conflict_columns: ['id'] }]) {
+      await pool.query(`DROP TABLE named; CREATE TABLE named (id int PRIMARY KEY, qty int, code varchar(3), note text NOT NULL)`);
+      const exporter = create({ url: db.url, table: 'named', ...options });
+      const session = await exporter.open(makeExportRun());
+      const result = await session.write(batch, signal);
+      await exporter.close?.();
+      expect(result.rejected?.map((r) => r.error.message)).toEqual([
+        'column "qty": invalid input syntax for type integer: "x12" (SQLSTATE 22P02)',
+        'column "qty": value "99999999999" is out of range for type integer (SQLSTATE 22003)',
+        expect.stringMatching(/^null value in column "note" of relation "named" violates not-null constraint \(SQLSTATE 23502\)/),
+      ]);
+    }
+  });
+});
+
+describe('check()', () => {
+  it('fails for an upsert key without a unique index, a mapping to a missing column, and passes a good configuration', async () => {
+    await pool.query(`CREATE TABLE chk (id int, sensor text, at timestamptz, v int, UNIQUE (sensor, at));
+      CREATE UNIQUE INDEX chk_partial ON chk (id) WHERE v > 0`);
+    const check = async (options: Record<string, unknown>): Promise<string | undefined> => {
+      const exporter = create({ url: db.url, table: 'chk', ...options });
+      try {
+        await exporter.check!(signal);
+        return undefined;
+      } catch (error) {
+        expect(error).toBeInstanceOf(ConnectorError);
+        return (error as Error).message;
+      } finally {
+        await exporter.close?.();
+      }
+    };
+    expect(await check({ mode: 'upsert', conflict_columns: ['at', 'sensor'] })).toBeUndefined();
+    expect(await check({ columns: { v: 'v', id: 'id' } })).toBeUndefined();
+    expect(await check({ mode: 'upsert', conflict_columns: ['id'] })).toMatch(
+      /export_targets\.db\.conflict_columns.*chk has no unique index or constraint on exactly \(id\).*unique keys: \(at, sensor\)/,
+    );
+    expect(await check({ mode: 'upsert', conflict_columns: ['sensor'] })).toMatch(/no unique index or constraint on exactly \(sensor\)/);
+    expect(await check({ columns: { v: 'value' } })).toMatch(/export_targets\.db\.columns.*column "value" \(mapped from field "v"\) does not exist in chk/);
+    expect(await check({ mode: 'upsert', conflict_columns: ['nope'] })).toMatch(/conflict_columns.*column "nope" does not exist/);
+    expect(await check({ mode: 'upsert', conflict_columns: ['sensor', 'at'], columns: { s: 'sensor', v: 'v' } })).toMatch(/conflict column "at" is not among the columns the mapping writes/);
+    expect(await check({ mode: 'upsert', conflict_columns: ['sensor', 'at'], update_columns: ['w'] })).toMatch(/update_columns.*column "w" does not exist/);
+    expect(await check({ table: 'missing_but_created', create_table: true, mode: 'upsert', conflict_columns: ['id'] })).toBeUndefined();
   });
 });
 

@@ -1,6 +1,8 @@
 import pg from './vendor/pg.js';
 import type { PgTypeParsers } from './types.js';
 import { daysFromCivil } from '@sluice/core';
+import { dateWithMicros } from './microsecond-date.js';
+import { parseJson } from './json.js';
 
 /** PostgreSQL type OIDs this package treats specially. */
 export const OID = {
@@ -10,6 +12,7 @@ export const OID = {
   int4: 23,
   text: 25,
   json: 114,
+  jsonArray: 199,
   float4: 700,
   float8: 701,
   bpchar: 1042,
@@ -20,6 +23,7 @@ export const OID = {
   interval: 1186,
   numeric: 1700,
   jsonb: 3802,
+  jsonbArray: 3807,
   dateArray: 1182,
   timestampArray: 1115,
   timestamptzArray: 1185,
@@ -39,13 +43,17 @@ function digitsAt(s: string, i: number, end: number): number {
   return n;
 }
 
+/** The microseconds past the millisecond of the last value {@link isoMillis} read (a return slot that costs no allocation). */
+let isoMicros = 0;
+
 /**
  * Epoch milliseconds of PostgreSQL's ISO output `YYYY-MM-DD HH:MM:SS[.ffffff]`
  * followed by an offset `±HH[:MM[:SS]]` when `offset` is set, else nothing
- * (UTC), in `s` from `start` to `end`; fractions are truncated to
- * milliseconds. NaN for anything else (BC, years past 9999, ±infinity, other
- * DateStyles): the caller falls back. Millions of rows pass here, so it reads
- * characters in place instead of running regular expressions.
+ * (UTC), in `s` from `start` to `end`; the fraction's digits past the
+ * millisecond are left in {@link isoMicros}. NaN for anything else (BC,
+ * years past 9999, ±infinity, other DateStyles): the caller falls back.
+ * Millions of rows pass here, so it reads characters in place instead of
+ * running regular expressions.
  */
 function isoMillis(s: string, start: number, end: number, offset: boolean): number {
   const b = start;
@@ -68,17 +76,20 @@ function isoMillis(s: string, start: number, end: number, offset: boolean): numb
   if (year < 0 || month < 1 || month > 12 || day < 1 || hour < 0 || minute < 0 || second < 0) return NaN;
   let i = b + 19;
   let ms = 0;
+  let us = 0;
   if (i < end && s.charCodeAt(i) === 46) {
     const first = ++i;
     while (i < end && i - first < 6) {
       const d = s.charCodeAt(i) - 48;
       if (d < 0 || d > 9) break;
       if (i - first < 3) ms = ms * 10 + d;
+      else us = us * 10 + d;
       i++;
     }
     const n = i - first;
     if (n === 0) return NaN;
     if (n < 3) ms *= n === 1 ? 100 : 10;
+    else if (n < 6) us *= n === 4 ? 100 : 10;
   }
   let shift = 0;
   if (offset) {
@@ -103,27 +114,37 @@ function isoMillis(s: string, start: number, end: number, offset: boolean): numb
     shift = (oh * 3600 + om * 60 + os) * (sign === 45 ? -1000 : 1000);
   }
   if (i !== end) return NaN;
+  isoMicros = us;
   return daysFromCivil(year, month, day) * 86_400_000 + ((hour * 60 + minute) * 60 + second) * 1000 + ms - shift;
 }
 
 const TIMESTAMP = /^(\d{4,})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)(?:\.(\d{1,6}))?( BC)?$/;
+/** The fraction of a `timestamptz` in any shape the slow path meets (BC, years past 9999). */
+const FRACTION = /:\d\d\.(\d{1,6})/;
+
+/** Microseconds past the millisecond in a fraction's digits (`789123` → 123). */
+function microsOfFraction(digits: string | undefined): number {
+  return digits === undefined || digits.length <= 3 ? 0 : Number(digits.slice(3).padEnd(3, '0'));
+}
 
 /** {@link parseTimestampUtc} of `s` from `start` to `end`, without cutting it out in the common case. */
 export function parseTimestampUtcAt(s: string, start: number, end: number): Date | string {
   const fast = isoMillis(s, start, end, false);
-  if (fast === fast) return new Date(fast);
+  if (fast === fast) return dateWithMicros(fast, isoMicros);
   const text = s.slice(start, end);
   const m = TIMESTAMP.exec(text);
   if (!m) return text; // infinity / -infinity stay strings
   let year = Number(m[1]);
   if (m[8]) year = 1 - year;
-  const ms = m[7] ? Math.trunc(Number(`0.${m[7]}`) * 1000) : 0;
+  const ms = m[7] ? Number(m[7].slice(0, 3).padEnd(3, '0')) : 0;
   const date = new Date(Date.UTC(2000, Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]), ms));
   date.setUTCFullYear(year);
-  return date;
+  const t = date.getTime();
+  // Past JavaScript's range (±275 760 years) no Date can hold the value: it stays text rather than becoming an invalid Date.
+  return t === t ? dateWithMicros(t, microsOfFraction(m[7])) : text;
 }
 
-/** `timestamp without time zone` is read as UTC, like the rule engine reads offset-less ISO strings. */
+/** `timestamp without time zone` is read as UTC, like the rule engine reads offset-less ISO strings; sub-millisecond digits make a {@link MicrosecondDate}. */
 export function parseTimestampUtc(text: string): Date | string {
   return parseTimestampUtcAt(text, 0, text.length);
 }
@@ -133,10 +154,16 @@ const pgTimestamptz = pg.types.getTypeParser(1184, 'text') as (text: string) => 
 /** {@link parseTimestamptz} of `s` from `start` to `end`, without cutting it out in the common case. */
 export function parseTimestamptzAt(s: string, start: number, end: number): unknown {
   const fast = isoMillis(s, start, end, true);
-  return fast === fast ? new Date(fast) : pgTimestamptz(s.slice(start, end));
+  if (fast === fast) return dateWithMicros(fast, isoMicros);
+  const text = s.slice(start, end);
+  const parsed = pgTimestamptz(text);
+  if (!(parsed instanceof Date)) return parsed;
+  const t = parsed.getTime();
+  // Past JavaScript's range no Date can hold the value: it stays text rather than becoming an invalid Date.
+  return t === t ? dateWithMicros(t, microsOfFraction(FRACTION.exec(text)?.[1])) : text;
 }
 
-/** `timestamptz` as a Date (±infinity as ±Infinity, like pg); the common ISO shape without a regular expression. */
+/** `timestamptz` as a Date (±infinity as ±Infinity, like pg; sub-millisecond digits make a {@link MicrosecondDate}); the common ISO shape without a regular expression. */
 export function parseTimestamptz(text: string): unknown {
   return parseTimestamptzAt(text, 0, text.length);
 }
@@ -162,12 +189,18 @@ const overrides = new Map<number, (text: string) => unknown>([
   [OID.intervalArray, mapArray(identity)],
   [OID.timestampArray, mapArray(parseTimestampUtc)],
   [OID.timestamptzArray, mapArray(parseTimestamptz)],
+  [OID.json, parseJson],
+  [OID.jsonb, parseJson],
+  [OID.jsonArray, mapArray(parseJson)],
+  [OID.jsonbArray, mapArray(parseJson)],
 ]);
 
 /**
  * Per-query type parsers (the global pg.types registry is left alone):
  * numeric and bigint stay exact decimal strings, `date` stays `YYYY-MM-DD`,
- * `timestamp` is UTC, `timestamptz` a Date, json/jsonb objects, arrays arrays.
+ * `timestamp` is UTC, `timestamptz` a Date (a {@link MicrosecondDate} when
+ * the value has sub-millisecond digits), json/jsonb parsed with their
+ * numbers exact ({@link parseJson}), arrays arrays.
  */
 export const typeParsers: PgTypeParsers = {
   getTypeParser(oid, format) {

@@ -23,6 +23,8 @@ export interface PgQueryConfig {
   readonly text: string;
   readonly values?: readonly unknown[];
   readonly types?: PgTypeParsers;
+  /** `extended` sends even a query without parameters through the extended protocol, which refuses several statements as a cursor does. */
+  readonly queryMode?: 'extended';
 }
 
 /** Something `client.query()` submits and returns as is: a pg-cursor `Cursor`, a pg-copy-streams stream. */

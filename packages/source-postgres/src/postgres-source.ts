@@ -236,7 +236,8 @@ export class PostgresSource implements Source {
     const client = await this.#connect(signal);
     let failed = false;
     try {
-      await abortable(client.query({ text: `EXPLAIN ${this.#query}`, values: this.#config.params }), signal);
+      // The extended protocol, as a read uses: the simple one would accept several statements that the read then refuses.
+      await abortable(client.query({ text: `EXPLAIN ${this.#query}`, values: this.#config.params, queryMode: 'extended' }), signal);
     } catch (error) {
       failed = true;
       if (signal.aborted) throw abortError(signal);

@@ -100,8 +100,14 @@ export function viewOf(kind: ColumnKind, e: string, type: ViewType): ViewResult 
         case 'numeric':
           // NaN and ±Infinity fall outside every bound the comparisons use.
           return { guards: [], value: e, decimal: true };
-        case 'json_number':
-          return { guards: [], value: `(${e})::numeric`, decimal: true };
+        case 'json_number': {
+          // The JavaScript value is a number or a bigint (its nearest double) unless no double is near: a fraction with
+          // more digits than a double keeps, or a value out of a double's range, arrives as a JsonNumber (pg-common's
+          // parseJson), which the engine cannot convert. Those are left unknown, decided by the engine.
+          const n = `(${e})::numeric`;
+          const inexact = `abs(${n}) >= 1e308 OR (${n} <> trunc(${n}) AND (abs(${n}) < 1e-300 OR length(${n}::text) > 16))`;
+          return { guards: [[inexact, 'NULL']], value: n, decimal: true };
+        }
         case 'text':
           return textToNumber(e);
         case 'json':

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectorError } from '@sluice/core';
+import { JsonNumber } from '@sluice/pg-common';
 import type { DataRecord, Source } from '@sluice/core';
 import { createTestDatabase, startThrowawayPostgres, throwawayPostgresUnavailable, describeSourceConformance, flatConformanceRecords, makeReadContext, type TestDatabase } from '@sluice/testkit';
 import postgres from '../src/index.js';
@@ -69,6 +70,24 @@ describe('types', () => {
     });
   });
 
+  it('keeps microseconds and json numbers exact, identically in both read modes', async () => {
+    const query = `SELECT '2024-05-01 10:00:00.000123+00'::timestamptz AS tstz, '2024-01-01 12:34:56.789123'::timestamp AS ts,
+      ARRAY['2024-06-30 23:59:59.999999+02']::timestamptz[] AS tstzs, '2024-05-01 10:00:00.5+00'::timestamptz AS plain,
+      '{"big": 12345678901234567890, "n": 1e400}'::jsonb AS jb, '[1e400]'::json AS j`;
+    for (const read_mode of ['cursor', 'copy'] as const) {
+      const source = create({ url: db.url, query, read_mode });
+      const [row] = await readAll(source);
+      await source.close?.();
+      expect([read_mode, JSON.parse(JSON.stringify({ tstz: row!.tstz, ts: row!.ts, tstzs: row!.tstzs, plain: row!.plain }))]).toEqual([
+        read_mode,
+        { tstz: '2024-05-01T10:00:00.000123Z', ts: '2024-01-01T12:34:56.789123Z', tstzs: ['2024-06-30T21:59:59.999999Z'], plain: '2024-05-01T10:00:00.500Z' },
+      ]);
+      expect((row!.tstz as Date).getTime()).toBe(Date.parse('2024-05-01T10:00:00.000Z'));
+      expect(row!.jb).toEqual({ big: 12345678901234567890n, n: new JsonNumber(`1${'0'.repeat(400)}`) });
+      expect(row!.j).toEqual([new JsonNumber('1e400')]);
+    }
+  });
+
   it('binds params and strips a trailing semicolon', async () => {
     const source = create({ url: db.url, query: 'SELECT $1::int + 1 AS n, $2::text AS s;', params: [41, "it's"] });
     expect(await readAll(source)).toEqual([{ n: 42, s: "it's" }]);
@@ -96,6 +115,14 @@ describe('check()', () => {
     const error = (await source.check!(new AbortController().signal).catch((e: unknown) => e)) as Error;
     expect(error.message).toContain('relation "no_such_table" does not exist');
     expect(error.message).not.toContain('s3cret-pw');
+    await source.close?.();
+  });
+
+  it('refuses several statements, as a read would', async () => {
+    const source = create({ url: db.url, query: 'SELECT 1 AS id; SELECT 2 AS id' });
+    const error = (await source.check!(new AbortController().signal).catch((e: unknown) => e)) as Error;
+    expect(error).toBeInstanceOf(ConnectorError);
+    expect(error.message).toMatch(/datasources\.db.*cannot insert multiple commands into a prepared statement/);
     await source.close?.();
   });
 
