@@ -13,6 +13,8 @@ const numberRows: Row[] = [
   ['greater_than', 1000, 1000, false],
   ['greater_than', 1000, ' 2e3 ', true],
   ['greater_than', 1000, 1001n, true],
+  ['less_than', 1000, -(10n ** 400n), false],
+  ['not_equals', 1000, 10n ** 400n, false],
   ['>', 1000, '999', false],
   ['greater_than_or_equal', 1000, '1000', true],
   ['>=', 1000, 999.99, false],

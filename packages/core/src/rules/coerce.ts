@@ -35,7 +35,8 @@ const NUMBER_TEXT = /^\s*[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?\s*$/;
  * Converts a record value to a finite number, or undefined.
  *
  * - finite numbers as they are (NaN and ±Infinity are unconvertible);
- * - bigint → `Number(v)` (may round beyond 2^53, like any JS number);
+ * - bigint → `Number(v)` (may round beyond 2^53, like any JS number; one
+ *   beyond the doubles' range is unconvertible);
  * - strings: trimmed, then a plain decimal or scientific literal as
  *   {@link NUMBER_TEXT_PATTERN} describes (`"1000.50"`, `" -3 "`, `"1e3"`);
  *   a literal that overflows to Infinity (`"1e999"`) is unconvertible;
@@ -52,7 +53,10 @@ export function toNumber(v: unknown): number | undefined {
     const fast = parsePlainDecimal(v);
     return fast === fast ? fast : parseNumberText(v);
   }
-  if (typeof v === 'bigint') return Number(v);
+  if (typeof v === 'bigint') {
+    const n = Number(v);
+    return n - n === 0 ? n : undefined;
+  }
   return undefined;
 }
 
