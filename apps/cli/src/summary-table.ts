@@ -4,9 +4,12 @@ import type { RunSummary } from '@sluice/core';
 let number: Intl.NumberFormat | undefined;
 const n = (value: number): string => (number ??= new Intl.NumberFormat('en-US')).format(value);
 
-function table(rows: readonly (readonly string[])[]): string {
+/** Names left-aligned, numbers right-aligned; a last text column (a status, maybe a long error) left-aligned and unpadded. */
+function table(rows: readonly (readonly string[])[], textLast = false): string {
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  return rows.map((row) => row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ')).join('\n');
+  const last = widths.length - 1;
+  const align = (cell: string, i: number): string => (i === 0 ? cell.padEnd(widths[i]!) : textLast && i === last ? cell : cell.padStart(widths[i]!));
+  return rows.map((row) => row.map(align).join('  ').trimEnd()).join('\n');
 }
 
 function duration(ms: number): string {
@@ -23,7 +26,7 @@ export function renderSummary(summary: RunSummary): string {
     table([
       ['datasource', 'read', 'matched', 'not matched', 'invalid', 'status'],
       ...Object.entries(summary.sources).map(([name, s]) => [name, n(s.read), n(s.matched), n(s.notMatched), n(s.invalid), s.error ? `failed: ${s.error}` : 'ok']),
-    ]),
+    ], true),
     '',
     table([
       ['rule', 'matched', 'field missing', 'not convertible'],

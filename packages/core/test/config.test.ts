@@ -153,6 +153,13 @@ export_targets:`);
     const broken = await loadConfig('datasources:\n  a: [1, 2\nfoo: bar\n', { resolve, env: {} });
     expect(broken.config).toBeUndefined();
     expect(broken.issues[0]).toMatchObject({ path: '(yaml)', severity: 'error', line: expect.any(Number) });
+
+    const twice = await loadConfig(SEED.replace('    port: 5432', '    port: 5432\n    "port": 5433'), { resolve, env: {} });
+    expect(twice.issues).toEqual([
+      expect.objectContaining({ path: '(yaml)', line: 6, message: 'duplicate key "port": a key may appear once per mapping' }),
+    ]);
+    const inFlow = await loadConfig('datasources: { a: 1, a: 2 }\n', { resolve, env: {} });
+    expect(inFlow.issues[0]).toMatchObject({ line: 1, message: 'duplicate key "a": a key may appear once per mapping' });
   });
 
   it('warns about datasources no rule reads', async () => {

@@ -314,6 +314,33 @@ describe('Pipeline.run: writes in flight', () => {
   });
 });
 
+describe('Pipeline.run: many routes', () => {
+  it('waits on one signal from every route without Node.js warning of a listener leak', async () => {
+    const warnings: string[] = [];
+    const onWarning = (warning: Error): void => void warnings.push(warning.name);
+    process.on('warning', onWarning);
+    try {
+      const exporter: Exporter = {
+        delivery: 'batch',
+        async open() {
+          return {
+            write: async () => new Promise((resolve) => setTimeout(() => resolve({}), 5)),
+            end: async () => ({}),
+          };
+        },
+      };
+      const extraRules = Array.from({ length: 14 }, (_, i) => `  - { name: r${i}, threshold_field: value, threshold_type: greater_than, threshold_value: 0, export_target: sink }`).join('\n');
+      const { pipeline } = await pipelineFor({ exporter, extraRules });
+      const summary = await pipeline.run();
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(summary.targets.sink!.exported).toBeGreaterThan(14 * 10);
+      expect(warnings).not.toContain('MaxListenersExceededWarning');
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+});
+
 describe('Pipeline.check', () => {
   it('reports each connection', async () => {
     const source: Source = { ...memorySource([]), check: async () => {} };

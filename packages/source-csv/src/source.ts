@@ -1,7 +1,7 @@
 import { constants, createReadStream } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { ConnectorError, parseDuration, redactUrl, type ConnectorDeps, type DataRecord, type ReadContext, type Source } from '@sluice/core';
+import { ConnectorError, parseDuration, redactUrl, type ConnectorDeps, type DataRecord, type PushdownRules, type ReadContext, type Source } from '@sluice/core';
 import { BatchCollector } from './batches.js';
 import { createDecoder, decodeText } from './decode.js';
 import { FastTokenizer } from './fast-tokenizer.js';
@@ -108,6 +108,22 @@ export class CsvSource implements Source {
     }
     for (const batch of batches.take(true)) yield this.flush(batch, batches, ctx);
     if (batches.skipped > 0) this.flush([], batches, ctx);
+  }
+
+  /** What `--explain` prints: how the rules are applied while reading. */
+  async explain(rules: PushdownRules | undefined): Promise<string> {
+    const where = this.config.url !== undefined ? redactUrl(this.config.url) : this.config.path;
+    if (rules === undefined) return `csv ${where}: no rule reads this datasource`;
+    const fields = rules.fields.length > 0 ? rules.fields.join(', ') : '(none)';
+    const lines = [
+      `csv ${where}: push-down in the reader; every row is read, and a row no rule can match is skipped before it becomes a record (counted as read and not matched)`,
+      `  fields the rules read: ${fields}`,
+    ];
+    if (this.config.url === undefined && this.useFastPath) {
+      const onBytes = Object.keys(this.config.types).length === 0 ? ', which test plain rows on their bytes before decoding them' : '';
+      lines.push(`  large local files are read by worker threads (parallelism: ${this.config.parallelism})${onBytes}`);
+    }
+    return lines.join('\n');
   }
 
   async check(signal: AbortSignal): Promise<void> {

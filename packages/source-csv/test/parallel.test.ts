@@ -175,3 +175,16 @@ describe('parallel read (worker threads) vs one thread', () => {
     expect(records.length).toBeGreaterThan(40);
   });
 });
+
+describe('explain', () => {
+  it('says the rules are applied while reading, which fields they read, and how large files are read', async () => {
+    const file = await tmp.write('explain.csv', 'id,status,value\n1,active,2000\n');
+    const plan = await makeSource({ path: file }, tmp.dir).explain(rules());
+    expect(plan).toContain('push-down in the reader');
+    expect(plan).toContain('fields the rules read: value, status');
+    expect(plan).toContain('worker threads (parallelism: auto), which test plain rows on their bytes');
+    const typed = await makeSource({ path: file, types: { value: 'number' } }, tmp.dir).explain(rules());
+    expect(typed).not.toContain('on their bytes');
+    expect(await makeSource({ path: file }, tmp.dir).explain(undefined)).toContain('no rule reads this datasource');
+  });
+});

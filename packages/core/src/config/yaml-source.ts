@@ -29,7 +29,7 @@ export function parseYamlSource(text: string, env: Readonly<Record<string, strin
   for (const error of [...doc.errors, ...doc.warnings]) {
     issues.push({
       path: '(yaml)',
-      message: error.message.split('\n')[0] ?? error.message,
+      message: error.code === 'DUPLICATE_KEY' ? duplicateKey(text, error.pos[0]) : (error.message.split('\n')[0] ?? error.message),
       severity: doc.errors.includes(error as never) ? 'error' : 'warning',
       ...position(error.pos[0]),
     });
@@ -102,4 +102,11 @@ function offsetOf(doc: Document, path: readonly PathSegment[]): number | undefin
     } else break;
   }
   return offset;
+}
+
+/** yaml's message for a repeated key names only its position: name the key too (the text from there up to its colon). */
+function duplicateKey(text: string, offset: number): string {
+  const rest = text.slice(offset, text.indexOf('\n', offset) === -1 ? undefined : text.indexOf('\n', offset));
+  const key = /^\s*("(?:[^"\\]|\\.)*"|'(?:[^']|'')*'|[^:#]*?)\s*:/.exec(rest)?.[1];
+  return key ? `duplicate key ${/^["']/.test(key) ? key : JSON.stringify(key)}: a key may appear once per mapping` : 'duplicate key: a key may appear once per mapping';
 }

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import type { PipelineConfig, ConnectorSection } from '../config/load.js';
 import { describeError, isRetryable } from '../errors.js';
 import { compilePushdown, compileRule } from '../rules/compile.js';
@@ -83,6 +84,8 @@ export class Pipeline {
     const runId = makeRunId(startedAt);
     const { config, logger } = this.options;
     const signal = options.signal ?? new AbortController().signal;
+    // Every route and source waits on this one signal: a pipeline with many routes is not a leak (Node.js warns above 10).
+    setMaxListeners(0, signal);
     const summary = emptySummary(runId, startedAt);
     const rules = this.compileRules(startedAt);
     for (const { rule } of rules) summary.rules[rule.name] = { matched: 0, missing: 0, unconvertible: 0 };
@@ -245,6 +248,7 @@ export class Pipeline {
   /** Tests every connection (`sluice check`): each source and target in parallel. */
   async check(signal: AbortSignal = new AbortController().signal): Promise<CheckResult[]> {
     const { settings } = this.options.config;
+    setMaxListeners(0, signal);
     const probe = async (kind: 'source' | 'exporter', section: ConnectorSection, check?: (signal: AbortSignal) => Promise<void>): Promise<CheckResult> => {
       const began = Date.now();
       try {
