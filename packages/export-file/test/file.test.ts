@@ -246,6 +246,19 @@ describe('paths', () => {
     await expect(target.check!(new AbortController().signal)).rejects.toThrow('not writable');
   });
 
+  it('check() creates and removes a probe file, leaving nothing behind', async () => {
+    const target = make({ path: 'out/{rule}.ndjson' });
+    await target.check!(new AbortController().signal);
+    expect(await listFiles(base.dir, true)).toEqual([]);
+  });
+
+  it.skipIf(process.platform !== 'linux')('check() fails for a directory under /proc or /sys, where no file can be created', async () => {
+    for (const path of ['/proc/sluice/{run_id}.ndjson', '/sys/{run_id}.ndjson']) {
+      const target = createFileExporter({ path }, base.dir);
+      await expect(target.check!(new AbortController().signal)).rejects.toThrow(/^export_targets\.archive: directory "\/(proc|sys)" is not writable: E[A-Z]+/);
+    }
+  });
+
   it('validates the template at config time', () => {
     const issues = (options: object) => file.schema.safeParse(options).error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
     expect(issues({ path: 'out/{sensor_id}.csv' })).toEqual([expect.stringMatching(/^path: unknown placeholder \{sensor_id\} \(known: rule, /)]);
