@@ -27,11 +27,11 @@ export interface SessionContext {
   /** An object now written under `key`: whether it replaced one left behind. */
   replaced(run: ExportRun, key: string): boolean;
   /** Objects any failed attempt of the run's session left behind, still in the bucket. */
-  leftBehindBy(run: ExportRun): readonly LeftBehind[];
+  leftBehindBy(run: ExportRun): readonly WrittenObject[];
 }
 
-/** An object a failed session completed and could not delete. */
-export interface LeftBehind {
+/** An object a session completed: its key and how many records it holds. */
+export interface WrittenObject {
   readonly key: string;
   readonly records: number;
 }
@@ -50,7 +50,7 @@ const KEYS_IN_MESSAGE = 5;
 export class S3ExportSession implements ExportSession {
   private current: ObjectUpload | undefined;
   private part = 0;
-  private readonly completed: LeftBehind[] = [];
+  private readonly completed: WrittenObject[] = [];
   private state: 'open' | 'ended' | 'failed' = 'open';
 
   constructor(
@@ -98,6 +98,14 @@ export class S3ExportSession implements ExportSession {
       this.state = 'ended';
     } catch (error) {
       throw await this.fail(error);
+    }
+    // Rewriting the same records gives the same keys, so this only shows if a failed attempt had more objects.
+    const stale = this.ctx.leftBehindBy(this.run);
+    if (stale.length > 0) {
+      this.run.logger.error(
+        { bucket: this.ctx.bucket, keys: stale.map((o) => o.key), records: stale.reduce((sum, o) => sum + o.records, 0) },
+        'objects a failed attempt of this session left in the bucket were not replaced: they repeat records this session wrote; delete them',
+      );
     }
   }
 

@@ -103,6 +103,18 @@ describe('a server that fails parts mid-upload', () => {
     await exporter.close();
   });
 
+  it('a successful attempt that did not replace every object left behind says so', async () => {
+    const exporter = createExporter(s3Options(s3, { format: 'ndjson', prefix: 'left-stale', max_records_per_object: 10 }));
+    const logger = testLogger();
+    const run = testRun({ logger });
+    s3.proxy.failWhen(({ method, path, query }) => (method === 'DELETE' && !query.has('uploadId')) || (method === 'PUT' && path.includes('-00002.ndjson')));
+    await expect(exportBatches(exporter, run, chunk(Array.from({ length: 25 }, (_, i) => ({ id: i })), 5))).rejects.toThrow('2 object(s)');
+    s3.proxy.failWhen(undefined);
+    await exportBatches(exporter, run, [[{ id: 0 }]]);
+    expect(logger.errors.at(-1)).toMatch(/^objects a failed attempt of this session left in the bucket were not replaced: .*"keys":\[".+-00001\.ndjson"\],"records":10/);
+    await exporter.close();
+  });
+
   it('session.abort() mid-upload discards the multipart upload', async () => {
     const exporter = createExporter(multipart('abort'));
     const run = testRun();
