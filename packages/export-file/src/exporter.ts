@@ -1,5 +1,6 @@
-import { access, constants, stat } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { open, rm, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { ConnectorError, type ConnectorDeps, type Exporter, type ExportRun, type ExportSession } from '@sluice/core';
 import { displayPath } from './errors.js';
 import { resolveFileOptions, type ResolvedFileOptions } from './resolve.js';
@@ -28,7 +29,8 @@ export class FileExporter implements Exporter {
 
   /**
    * The output root (the template's fixed directory) exists and is
-   * writable, or its nearest existing ancestor is and `mkdir` is on.
+   * writable, or its nearest existing ancestor is and `mkdir` is on:
+   * a hidden probe file is created there and removed.
    */
   async check(signal: AbortSignal): Promise<void> {
     signal.throwIfAborted();
@@ -45,16 +47,21 @@ export class FileExporter implements Exporter {
       if (parent === dir) break;
       dir = parent;
     }
-    await access(dir, constants.W_OK).catch(() => {
-      throw this.error(`directory "${displayPath(this.options.baseDir, dir)}" is not writable`);
-    });
+    // A probe file, not access(W_OK): as root that says yes for /proc and /sys, where creating a file fails.
+    const probe = join(dir, `.sluice-check-${randomBytes(6).toString('hex')}.tmp`);
+    try {
+      await (await open(probe, 'wx')).close();
+    } catch (error) {
+      throw this.error(`directory "${displayPath(this.options.baseDir, dir)}" is not writable: ${(error as Error).message}`);
+    }
+    await rm(probe, { force: true }).catch(() => {});
   }
 
   /** Discards the temp files of sessions that never ended. */
   async close(): Promise<void> {
-    const open = [...this.sessions];
+    const unfinished = [...this.sessions];
     this.sessions.clear();
-    await Promise.all(open.map((session) => session.discard()));
+    await Promise.all(unfinished.map((session) => session.discard()));
   }
 
   private error(message: string): ConnectorError {

@@ -1,6 +1,7 @@
 import { access } from 'node:fs/promises';
 import type { DataRecord, EncodedBatch, ExportRun, ExportSession, RejectedRecord, WriteResult } from '@sluice/core';
 import { ConnectorError } from '@sluice/core';
+import { claimPath, describeOwner } from './claims.js';
 import { displayPath, fileError } from './errors.js';
 import { PartFile } from './part-file.js';
 import type { ResolvedFileOptions } from './resolve.js';
@@ -60,6 +61,7 @@ export class FileSession implements ExportSession {
       return this.discardOnError(async () => {
         signal.throwIfAborted();
         if (this.parts.length === 0 && this.options.writeEmpty) await this.startPart();
+        await this.dropEmptyParts();
         for (const part of this.parts) await this.guard('write', part.finalPath, () => part.finish());
         signal.throwIfAborted();
         const overwrite = this.options.ifExists === 'overwrite';
@@ -73,6 +75,20 @@ export class FileSession implements ExportSession {
         return {};
       });
     });
+  }
+
+  /**
+   * A part whose every record was refused holds nothing: like an empty
+   * session, it is written only with write_empty, and only as the sole file.
+   * Only the last part can be empty, so part numbers stay contiguous.
+   */
+  private async dropEmptyParts(): Promise<void> {
+    if (this.options.writeEmpty && this.parts.length === 1) return;
+    for (const part of this.parts.filter((p) => p.count === 0)) {
+      this.parts.splice(this.parts.indexOf(part), 1);
+      await part.discard();
+    }
+    this.current = undefined;
   }
 
   async abort(_reason: Error): Promise<void> {
@@ -107,6 +123,7 @@ export class FileSession implements ExportSession {
     } catch (error) {
       throw new ConnectorError((error as Error).message, { where: this.options.where, cause: error });
     }
+    this.claim(finalPath);
     if (this.options.ifExists === 'error') await this.assertAbsent(finalPath);
     const part = await this.guard('create', finalPath, () =>
       PartFile.create({
@@ -125,6 +142,24 @@ export class FileSession implements ExportSession {
     this.parts.push(part);
     this.current = part;
     return part;
+  }
+
+  /** Refuses a path another session of this run writes: renaming over its file would lose its records. */
+  private claim(path: string): void {
+    const owner = claimPath(this.run, path);
+    if (owner === undefined) return;
+    const { rule, datasource, target, runId } = this.run;
+    const missing = ['rule', 'datasource'].filter((name) => !this.options.plan.template.placeholders.includes(name));
+    const hint =
+      owner.target !== target
+        ? 'give the targets different paths'
+        : missing.length > 0
+          ? `put ${missing.map((name) => `{${name}}`).join(' and ')} in path`
+          : 'their names are alike once made safe for a file name (/, \\ and control characters become _): rename one';
+    throw new ConnectorError(
+      `file "${displayPath(this.options.baseDir, path)}" is written by both ${describeOwner(owner, target)} and rule "${rule}" / datasource "${datasource}" in run ${runId}: ${hint}`,
+      { where: this.options.where, retryable: false },
+    );
   }
 
   private async assertAbsent(path: string): Promise<void> {

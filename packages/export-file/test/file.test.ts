@@ -246,6 +246,19 @@ describe('paths', () => {
     await expect(target.check!(new AbortController().signal)).rejects.toThrow('not writable');
   });
 
+  it('check() creates and removes a probe file, leaving nothing behind', async () => {
+    const target = make({ path: 'out/{rule}.ndjson' });
+    await target.check!(new AbortController().signal);
+    expect(await listFiles(base.dir, true)).toEqual([]);
+  });
+
+  it.skipIf(process.platform !== 'linux')('check() fails for a directory under /proc or /sys, where no file can be created', async () => {
+    for (const path of ['/proc/sluice/{run_id}.ndjson', '/sys/{run_id}.ndjson']) {
+      const target = createFileExporter({ path }, base.dir);
+      await expect(target.check!(new AbortController().signal)).rejects.toThrow(/^export_targets\.archive: directory "\/(proc|sys)" is not writable: E[A-Z]+/);
+    }
+  });
+
   it('validates the template at config time', () => {
     const issues = (options: object) => file.schema.safeParse(options).error?.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
     expect(issues({ path: 'out/{sensor_id}.csv' })).toEqual([expect.stringMatching(/^path: unknown placeholder \{sensor_id\} \(known: rule, /)]);
@@ -294,10 +307,99 @@ describe('if_exists', () => {
   });
 });
 
+describe('sessions of one run that render the same path', () => {
+  const runA = (init: Parameters<typeof makeExportRun>[0] = {}) => makeExportRun({ runId: 'run-9', runStartedAt: started, rule: 'alerts', datasource: 'site_a', ...init });
+
+  it('refuses the second session, naming both sessions and the path, and keeps the first file', async () => {
+    const target = make({ path: 'out/{rule}/{date}/{run_id}.csv' });
+    await export_(target, [[{ id: '1' }, { id: '2' }]], runA());
+    const error = await export_(target, [[{ id: '3' }]], runA({ datasource: 'site_b' })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConnectorError);
+    expect((error as ConnectorError).retryable).toBe(false);
+    expect((error as Error).message).toBe(
+      'export_targets.archive: file "out/alerts/2024-03-05/run-9.csv" is written by both rule "alerts" / datasource "site_a" ' +
+        'and rule "alerts" / datasource "site_b" in run run-9: put {datasource} in path',
+    );
+    expect(await readRecords(join(base.dir, 'out/alerts/2024-03-05/run-9.csv'))).toEqual([{ id: '1' }, { id: '2' }]);
+    expect(await listFiles(base.dir, true)).toEqual(['out/alerts/2024-03-05/run-9.csv']);
+  });
+
+  it('refuses before writing, so a session still open is not touched', async () => {
+    const target = make({ path: 'out/{date}/{run_id}.parquet' });
+    const first = runA();
+    const a = await target.open(first);
+    await a.write([{ id: 1 }], first.signal);
+    const second = runA({ rule: 'other' });
+    const b = await target.open(second);
+    await expect(b.write([{ id: 2 }], second.signal)).rejects.toThrow('put {rule} and {datasource} in path');
+    await a.end(first.signal);
+    expect(await readRecords(join(base.dir, 'out/2024-03-05/run-9.parquet'))).toEqual([{ id: 1 }]);
+  });
+
+  it('catches names that are alike once sanitised', async () => {
+    const target = make({ path: 'out/{rule}-{datasource}-{run_id}.ndjson' });
+    await export_(target, [[{ id: 1 }]], runA({ rule: 'a/b' }));
+    await expect(export_(target, [[{ id: 2 }]], runA({ rule: 'a_b' }))).rejects.toThrow(
+      'file "out/a_b-site_a-run-9.ndjson" is written by both rule "a/b" / datasource "site_a" and rule "a_b" / datasource "site_a" in run run-9: their names are alike',
+    );
+  });
+
+  it('catches a later part of one session landing on the first file of another', async () => {
+    const target = make({ path: 'out/{rule}.ndjson', max_records_per_file: 1, if_exists: 'overwrite' });
+    await export_(target, [[{ id: 1 }, { id: 2 }]], runA({ rule: 'r' }));
+    await expect(export_(target, [[{ id: 3 }]], runA({ rule: 'r-1' }))).rejects.toThrow('file "out/r-1.ndjson" is written by both rule "r"');
+  });
+
+  it('catches two targets with the same template', async () => {
+    const one = make({ path: 'out/{rule}/{run_id}.ndjson' });
+    const two = createFileExporter({ path: 'out/{rule}/{run_id}.ndjson' }, base.dir, { name: 'copy', path: 'export_targets.copy' });
+    try {
+      await export_(one, [[{ id: 1 }]], runA({ target: 'archive' }));
+      await expect(export_(two, [[{ id: 2 }]], runA({ target: 'copy' }))).rejects.toThrow(
+        'export_targets.copy: file "out/alerts/run-9.ndjson" is written by both rule "alerts" / datasource "site_a" of target "archive" and rule "alerts" / datasource "site_a" in run run-9: give the targets different paths',
+      );
+    } finally {
+      await two.close?.();
+    }
+    expect(await readRecords(join(base.dir, 'out/alerts/run-9.ndjson'))).toEqual([{ id: 1 }]);
+  });
+
+  it('lets a retry of the same session, or another run, write the path again', async () => {
+    const target = make({ path: 'out/{run_id}.ndjson', if_exists: 'overwrite' });
+    await export_(target, [[{ id: 1 }]], runA());
+    await export_(target, [[{ id: 1 }, { id: 2 }]], runA());
+    expect(await readRecords(join(base.dir, 'out/run-9.ndjson'))).toEqual([{ id: 1 }, { id: 2 }]);
+    const fixed = make({ path: 'out/fixed.ndjson', if_exists: 'overwrite' });
+    await export_(fixed, [[{ id: 3 }]], runA({ runId: 'run-10' }));
+    await export_(fixed, [[{ id: 4 }]], runA({ runId: 'run-11', rule: 'other' }));
+    expect(await readRecords(join(base.dir, 'out/fixed.ndjson'))).toEqual([{ id: 4 }]);
+  });
+});
+
 describe('write_empty', () => {
   it('writes no file for an empty session by default', async () => {
     await export_(make({ path: 'out/{rule}.json' }), []);
     expect(await listFiles(base.dir, true)).toEqual([]);
+  });
+
+  it('writes no file when every record was refused, as for an empty session', async () => {
+    const target = make({ path: 'out/{rule}.parquet', parquet: { columns: [{ name: 'id', type: 'int32' }] } });
+    const rejected = await export_(target, [[{ id: 'one' }, { id: 'two' }]]);
+    expect(rejected).toHaveLength(2);
+    expect(await listFiles(base.dir, true)).toEqual([]);
+  });
+
+  it('drops a last part whose every record was refused', async () => {
+    const target = make({ path: 'out/{rule}.parquet', max_records_per_file: 2, parquet: { columns: [{ name: 'id', type: 'int32' }] } });
+    const rejected = await export_(target, [[{ id: 1 }, { id: 2 }], [{ id: 'three' }]]);
+    expect(rejected).toHaveLength(1);
+    expect(await listFiles(base.dir, true)).toEqual(['out/conformance_rule.parquet']);
+  });
+
+  it('writes a zero-row file for refused records only with write_empty', async () => {
+    const target = make({ path: 'out/{rule}.parquet', write_empty: true, parquet: { columns: [{ name: 'id', type: 'int32' }] } });
+    await export_(target, [[{ id: 'one' }]]);
+    expect(await readRecords(join(base.dir, 'out/conformance_rule.parquet'))).toEqual([]);
   });
 
   it('writes a valid empty file when asked', async () => {

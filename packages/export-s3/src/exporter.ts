@@ -22,8 +22,11 @@ export class S3Exporter implements Exporter {
   private readonly gzip: boolean;
   private readonly encoderOptions: EncoderOptionsInput;
   private readonly params: Omit<PutObjectCommandInput, 'Body' | 'Key'>;
-  /** Keys written in the latest run and by which session, to catch templates that collide. */
-  private claims = { runId: '', owners: new Map<string, string>() };
+  /**
+   * Keys written in the latest run and by which session, to catch templates
+   * that collide; and objects failed sessions left behind, by key.
+   */
+  private claims = { runId: '', owners: new Map<string, string>(), leftBehind: new Map<string, number>() };
 
   constructor(
     private readonly options: S3ExporterOptions,
@@ -68,6 +71,14 @@ export class S3Exporter implements Exporter {
       params: this.params,
       newEncoder: () => createEncoder(options.format, this.encoderOptions),
       claim: (r, key) => this.claim(r, key),
+      leftBehind: (r, key, records) => {
+        if (this.runClaims(r).owners.get(key) === sessionOf(r)) this.claims.leftBehind.set(key, records);
+      },
+      replaced: (r, key) => this.runClaims(r).leftBehind.delete(key),
+      leftBehindBy: (r) => {
+        const { owners, leftBehind } = this.runClaims(r);
+        return [...leftBehind].filter(([key]) => owners.get(key) === sessionOf(r)).map(([key, records]) => ({ key, records }));
+      },
     };
     return new S3ExportSession(context, run, this.keysFor(run));
   }
@@ -109,10 +120,15 @@ export class S3Exporter implements Exporter {
     return this.client;
   }
 
+  /** The claims of `run`, started afresh when a new run begins. */
+  private runClaims(run: ExportRun): typeof this.claims {
+    if (this.claims.runId !== run.runId) this.claims = { runId: run.runId, owners: new Map(), leftBehind: new Map() };
+    return this.claims;
+  }
+
   private claim(run: ExportRun, key: string): void {
-    if (this.claims.runId !== run.runId) this.claims = { runId: run.runId, owners: new Map() };
-    const session = `rule "${run.rule}" / datasource "${run.datasource}"`;
-    const owner = this.claims.owners.get(key);
+    const session = sessionOf(run);
+    const owner = this.runClaims(run).owners.get(key);
     if (owner !== undefined && owner !== session) {
       throw new ConnectorError(
         `key "${key}" is written by both ${owner} and ${session} in run ${run.runId}: put {rule} and {datasource} in key_template`,
@@ -121,4 +137,9 @@ export class S3Exporter implements Exporter {
     }
     this.claims.owners.set(key, session);
   }
+}
+
+/** A session's name in messages: `rule "a" / datasource "b"`. */
+function sessionOf(run: ExportRun): string {
+  return `rule "${run.rule}" / datasource "${run.datasource}"`;
 }

@@ -92,6 +92,12 @@ export const s3ExporterSchema = z
     check_write: z.boolean().default(false).describe('`sluice check` also writes and deletes a zero-byte probe object below the prefix'),
   })
   .superRefine((options, ctx) => {
+    // A key has no leading "/": one would give s3://bucket//key, an empty first "folder" most stores mishandle.
+    for (const field of ['prefix', 'key_template'] as const) {
+      if (options[field].startsWith('/')) {
+        ctx.addIssue({ code: 'custom', path: [field], message: `must not start with "/": S3 keys have no leading slash (write "${options[field].replace(/^\/+/, '')}")` });
+      }
+    }
     try {
       const template = compileTemplate(options.key_template);
       for (const name of template.placeholders) {

@@ -22,18 +22,35 @@ export interface SessionContext {
   newEncoder(): RecordEncoder;
   /** Fails when another rule/datasource of the same run already wrote this key. */
   claim(run: ExportRun, key: string): void;
+  /** Remembers an object a failed attempt of the session completed but could not delete. */
+  leftBehind(run: ExportRun, key: string, records: number): void;
+  /** An object now written under `key`: whether it replaced one left behind. */
+  replaced(run: ExportRun, key: string): boolean;
+  /** Objects any failed attempt of the run's session left behind, still in the bucket. */
+  leftBehindBy(run: ExportRun): readonly WrittenObject[];
 }
+
+/** An object a session completed: its key and how many records it holds. */
+export interface WrittenObject {
+  readonly key: string;
+  readonly records: number;
+}
+
+/** Keys listed in a failure message; the error log lists them all. */
+const KEYS_IN_MESSAGE = 5;
 
 /**
  * One run × rule × datasource: a sequence of objects `{part}` = 0, 1, ...
  * On any failure the session aborts its upload in flight and deletes the
  * objects it completed, then throws: the runner replays the session (same
- * keys, so a retry overwrites) or dead-letters its records.
+ * keys, so a retry overwrites) or dead-letters its records. Objects it
+ * cannot delete (the store is down) are reported, since they then hold
+ * records that are dead-lettered too.
  */
 export class S3ExportSession implements ExportSession {
   private current: ObjectUpload | undefined;
   private part = 0;
-  private readonly completed: string[] = [];
+  private readonly completed: WrittenObject[] = [];
   private state: 'open' | 'ended' | 'failed' = 'open';
 
   constructor(
@@ -82,6 +99,14 @@ export class S3ExportSession implements ExportSession {
     } catch (error) {
       throw await this.fail(error);
     }
+    // Rewriting the same records gives the same keys, so this only shows if a failed attempt had more objects.
+    const stale = this.ctx.leftBehindBy(this.run);
+    if (stale.length > 0) {
+      this.run.logger.error(
+        { bucket: this.ctx.bucket, keys: stale.map((o) => o.key), records: stale.reduce((sum, o) => sum + o.records, 0) },
+        'objects a failed attempt of this session left in the bucket were not replaced: they repeat records this session wrote; delete them',
+      );
+    }
   }
 
   async abort(reason: Error): Promise<void> {
@@ -91,7 +116,7 @@ export class S3ExportSession implements ExportSession {
 
   /** Keys of the objects this session completed, in order. */
   get keys(): readonly string[] {
-    return this.completed;
+    return this.completed.map((object) => object.key);
   }
 
   private assertOpen(signal: AbortSignal): void {
@@ -124,15 +149,35 @@ export class S3ExportSession implements ExportSession {
     await object.complete();
     this.current = undefined;
     this.part++;
-    this.completed.push(object.key);
+    this.completed.push({ key: object.key, records: object.records });
     this.run.logger.debug({ key: object.key, records: object.records }, 'object written');
+    if (this.ctx.replaced(this.run, object.key)) {
+      this.run.logger.info({ key: object.key }, 'replaced an object a failed attempt of this session had left in the bucket');
+    }
   }
 
   private async fail(error: unknown): Promise<ConnectorError> {
     const key = this.current?.key ?? this.keyFor(this.part);
     const failure = toConnectorError(error, this.ctx.where, this.ctx.bucket, `upload of s3://${this.ctx.bucket}/${key}`);
     await this.cleanUp(failure);
-    return failure;
+    // The runner dead-letters records with this error: it must say which of them are in the bucket as well.
+    const left = this.ctx.leftBehindBy(this.run);
+    if (left.length === 0) return failure;
+    const listed = left.slice(0, KEYS_IN_MESSAGE).map((object) => `s3://${this.ctx.bucket}/${object.key}`);
+    const more = left.length > KEYS_IN_MESSAGE ? `, and ${left.length - KEYS_IN_MESSAGE} more` : '';
+    const records = left.reduce((sum, object) => sum + object.records, 0);
+    const prefix = failure.where === undefined ? '' : `${failure.where}: `;
+    const message = failure.message.startsWith(prefix) ? failure.message.slice(prefix.length) : failure.message;
+    return new ConnectorError(
+      `${message}; ${left.length} object(s) of this session could not be deleted and stay in the bucket (${listed.join(', ')}${more}), ` +
+        `holding ${records} of its records: delete them before replaying these dead letters, or those records are written twice`,
+      {
+        where: this.ctx.where,
+        retryable: failure.retryable,
+        ...(failure.retryAfterMs !== undefined ? { retryAfterMs: failure.retryAfterMs } : {}),
+        cause: failure.cause,
+      },
+    );
   }
 
   /** Aborts the object in flight and deletes completed ones, so a failed session leaves nothing behind. */
@@ -141,13 +186,27 @@ export class S3ExportSession implements ExportSession {
     const object = this.current;
     this.current = undefined;
     await object?.abort(reason);
-    for (const key of this.completed.splice(0)) {
+    const failures: string[] = [];
+    for (const { key, records } of this.completed.splice(0)) {
       try {
         await this.ctx.client.send(new DeleteObjectCommand({ Bucket: this.ctx.bucket, Key: key }));
       } catch (error) {
-        this.run.logger.warn({ key, err: (error as Error).message }, 'could not delete an object of a failed session; a retry of this run overwrites it');
+        this.ctx.leftBehind(this.run, key, records);
+        failures.push((error as Error).message);
       }
     }
+    if (failures.length === 0) return;
+    const left = this.ctx.leftBehindBy(this.run);
+    this.run.logger.error(
+      {
+        bucket: this.ctx.bucket,
+        keys: left.map((o) => o.key),
+        records: left.reduce((sum, o) => sum + o.records, 0),
+        err: failures[0],
+      },
+      'objects of a failed session could not be deleted and stay in the bucket. If the session is written again they are replaced; ' +
+        'if its records are dead-lettered, these objects hold some of them too: delete the objects before replaying the dead letters, or those records are written twice',
+    );
   }
 }
 

@@ -1,6 +1,8 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConnectorError } from '@sluice/core';
+import { ConnectorError, describeError } from '@sluice/core';
 import { createExporter, exportBatches, s3Options, sampleRecords, testDeps, testLogger, testRun, WHERE } from './helpers/harness.js';
 import { startTestS3, type TestS3 } from './helpers/s3.js';
 
@@ -36,7 +38,7 @@ describe('check() and error classification', () => {
     const exporter = createExporter(s3Options(s3, { bucket: 'no-such-bucket-here' }));
     const error = await exporter.check(signal()).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConnectorError);
-    expect((error as ConnectorError).message).toBe(`${WHERE}: bucket "no-such-bucket-here" does not exist`);
+    expect(describeError(error)).toBe(`${WHERE}: bucket "no-such-bucket-here" does not exist`);
     expect((error as ConnectorError).retryable).toBe(false);
     const write = await exportBatches(exporter, testRun(), [sampleRecords(2)]).catch((e: unknown) => e);
     expect((write as ConnectorError).message).toBe(`${WHERE}: bucket "no-such-bucket-here" does not exist`);
@@ -53,6 +55,40 @@ describe('check() and error classification', () => {
     expect((error as ConnectorError).message).toMatch(/access to bucket ".+" denied/);
     expect(JSON.stringify(error, Object.getOwnPropertyNames(error))).not.toContain(secret);
     await exporter.close();
+  });
+
+  it('words HeadBucket failures from the HTTP status, without the SDK\'s "UnknownError"', async () => {
+    // HeadBucket responses have no body: a server that answers each bucket name's status, headers only.
+    const server = createServer((req, res) => {
+      const status = Number(/\/b(\d{3})/.exec(req.url ?? '')?.[1] ?? 500);
+      res.writeHead(status, status === 301 ? { 'x-amz-bucket-region': 'eu-central-1' } : {});
+      res.end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const check = async (status: number) => {
+      const exporter = createExporter(s3Options(s3, { endpoint, bucket: `b${status}`, max_attempts: 1 }));
+      try {
+        const error = await exporter.check(signal()).catch((e: unknown) => e);
+        expect(error).toBeInstanceOf(ConnectorError);
+        return { message: describeError(error), retryable: (error as ConnectorError).retryable };
+      } finally {
+        await exporter.close();
+      }
+    };
+    try {
+      expect(await check(404)).toEqual({ message: `${WHERE}: bucket "b404" does not exist`, retryable: false });
+      expect(await check(403)).toEqual({ message: `${WHERE}: access to bucket "b403" denied (HTTP 403): check credentials and permissions`, retryable: false });
+      expect(await check(301)).toEqual({
+        message: `${WHERE}: check failed: bucket "b301" is in region eu-central-1, not the configured one (HTTP 301): set region: eu-central-1`,
+        retryable: false,
+      });
+      expect((await check(400)).message).toBe(`${WHERE}: check failed: the request was refused (HTTP 400 Bad Request, no details): check region and endpoint`);
+      expect(await check(503)).toEqual({ message: `${WHERE}: check failed: HTTP 503 Service Unavailable`, retryable: true });
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 
   it('an unreachable endpoint is retryable', async () => {

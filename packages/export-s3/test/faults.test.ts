@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectorError, type DataRecord } from '@sluice/core';
-import { chunk, createExporter, exportBatches, s3Options, testRun } from './helpers/harness.js';
+import { chunk, createExporter, exportBatches, s3Options, testLogger, testRun } from './helpers/harness.js';
 import { startTestS3, type TestS3 } from './helpers/s3.js';
 
 let s3: TestS3;
@@ -67,6 +67,51 @@ describe('a server that fails parts mid-upload', () => {
     const records = Array.from({ length: 25 }, (_, i) => ({ id: i }));
     await expect(exportBatches(exporter, testRun(), chunk(records, 5))).rejects.toMatchObject({ retryable: true });
     expect(await s3.list('fail-rollover/')).toEqual([]);
+    await exporter.close();
+  });
+
+  it('objects it cannot delete during an outage are named in the error (which the dead letters carry) and logged as errors', async () => {
+    const exporter = createExporter(s3Options(s3, { format: 'ndjson', prefix: 'left-behind', max_records_per_object: 10 }));
+    const logger = testLogger();
+    const run = testRun({ logger });
+    const records = Array.from({ length: 25 }, (_, i) => ({ id: i }));
+    const deletes = ({ method, query }: { method: string; query: URLSearchParams }) => method === 'DELETE' && !query.has('uploadId');
+    // Object 00000 is written, then the store goes down for everything else.
+    s3.proxy.failWhen((req) => deletes(req) || (req.method === 'PUT' && req.path.includes('-00001.ndjson')));
+    const first = await exportBatches(exporter, run, chunk(records, 5)).catch((e: unknown) => e);
+    const [left] = await s3.list('left-behind/');
+    expect(left).toMatch(/-00000\.ndjson$/);
+    const note = `1 object(s) of this session could not be deleted and stay in the bucket (s3://${s3.bucket}/${left}), holding 10 of its records: delete them before replaying these dead letters, or those records are written twice`;
+    expect(first).toBeInstanceOf(ConnectorError);
+    expect((first as ConnectorError).retryable).toBe(true);
+    expect((first as Error).message).toMatch(/^export_targets\.archive: upload of s3:\/\/.+-00001\.ndjson failed: .+; 1 object/);
+    expect((first as Error).message).toContain(note);
+    expect(logger.errors).toEqual([expect.stringMatching(/^objects of a failed session could not be deleted and stay in the bucket\. .*"keys":\[".+-00000\.ndjson"\],"records":10/)]);
+    expect(logger.warnings.join('\n')).not.toContain('retry of this run');
+
+    // The runner's next attempt fails before writing anything: its error still names what the first one left.
+    s3.proxy.failWhen((req) => deletes(req) || req.method === 'PUT');
+    const second = await exportBatches(exporter, run, chunk(records, 5)).catch((e: unknown) => e);
+    expect((second as Error).message).toMatch(/-00000\.ndjson failed: .+; 1 object/);
+    expect((second as Error).message).toContain(note);
+
+    // Once the store is back, a successful attempt replaces the object and says so.
+    s3.proxy.failWhen(undefined);
+    const { keys } = await exportBatches(exporter, run, chunk(records, 5));
+    expect(keys).toHaveLength(3);
+    expect(logger.infos).toEqual([expect.stringMatching(/^replaced an object a failed attempt of this session had left in the bucket .*-00000\.ndjson/)]);
+    await exporter.close();
+  });
+
+  it('a successful attempt that did not replace every object left behind says so', async () => {
+    const exporter = createExporter(s3Options(s3, { format: 'ndjson', prefix: 'left-stale', max_records_per_object: 10 }));
+    const logger = testLogger();
+    const run = testRun({ logger });
+    s3.proxy.failWhen(({ method, path, query }) => (method === 'DELETE' && !query.has('uploadId')) || (method === 'PUT' && path.includes('-00002.ndjson')));
+    await expect(exportBatches(exporter, run, chunk(Array.from({ length: 25 }, (_, i) => ({ id: i })), 5))).rejects.toThrow('2 object(s)');
+    s3.proxy.failWhen(undefined);
+    await exportBatches(exporter, run, [[{ id: 0 }]]);
+    expect(logger.errors.at(-1)).toMatch(/^objects a failed attempt of this session left in the bucket were not replaced: .*"keys":\[".+-00001\.ndjson"\],"records":10/);
     await exporter.close();
   });
 

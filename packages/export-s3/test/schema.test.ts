@@ -37,6 +37,14 @@ describe('options schema', () => {
     expect(json.additionalProperties).toBe(false);
   });
 
+  it('refuses a prefix or key_template that starts with "/"', () => {
+    expect(issues({ bucket: 'archive', prefix: '/roll/' })).toEqual(['prefix: must not start with "/": S3 keys have no leading slash (write "roll/")']);
+    expect(issues({ bucket: 'archive', key_template: '/{rule}/{run_id}.{ext}' })).toEqual([
+      'key_template: must not start with "/": S3 keys have no leading slash (write "{rule}/{run_id}.{ext}")',
+    ]);
+    expect(issues({ bucket: 'archive', prefix: 'roll/' })).toEqual([]);
+  });
+
   it('rejects unknown keys, unknown placeholders and rollover without {part}', () => {
     expect(issues({ bucket: 'archive', buckit: 'x' })[0]).toMatch(/buckit/);
     expect(issues({ bucket: 'archive', parquet: { compression: 'gzip' } })[0]).toMatch(/^parquet: .*compression/);

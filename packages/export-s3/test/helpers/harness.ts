@@ -7,19 +7,24 @@ import type { TestS3 } from './s3.js';
 import { makeConnectorDeps } from '@sluice/testkit';
 
 export interface TestLogger extends Logger {
+  readonly infos: string[];
   readonly warnings: string[];
+  readonly errors: string[];
 }
 
 export function testLogger(): TestLogger {
-  const warnings: string[] = [];
+  const [infos, warnings, errors] = [[], [], []] as string[][];
+  const into = (list: string[]) => (obj: object | string, msg?: string) => {
+    list.push(typeof obj === 'string' ? obj : `${msg ?? ''} ${JSON.stringify(obj)}`);
+  };
   const logger: TestLogger = {
-    warnings,
+    infos: infos!,
+    warnings: warnings!,
+    errors: errors!,
     debug: () => undefined,
-    info: () => undefined,
-    warn: (obj: object | string, msg?: string) => {
-      warnings.push(typeof obj === 'string' ? obj : `${msg ?? ''} ${JSON.stringify(obj)}`);
-    },
-    error: () => undefined,
+    info: into(infos!),
+    warn: into(warnings!),
+    error: into(errors!),
     child: () => logger,
   };
   return logger;
