@@ -172,6 +172,21 @@ describe('parquet', () => {
     expect(rows[1]?.d).toBe(Number.NEGATIVE_INFINITY);
   });
 
+  it('stores string and binary bounds truncated to 16 bytes, flagged inexact when cut', () => {
+    const long = 'a'.repeat(20);
+    const records = [
+      { s: `${long}z`, short: 'b', raw: Buffer.from('0123456789abcdefXYZ') },
+      { s: `${long}a`, short: 'é', raw: Buffer.from([0xff, 0xff]) },
+    ];
+    const { bytes } = encodeAll('parquet', [records], { parquet: { columns: [{ name: 's', type: 'string' }, { name: 'short', type: 'string' }, { name: 'raw', type: 'binary' }] } });
+    const [s, short, raw] = (parquetMeta(bytes).row_groups[0]?.columns ?? []).map((c) => c.meta_data?.statistics);
+    // A max is rounded up: the 16-byte prefix with its last character incremented.
+    expect([s?.min_value, s?.max_value, s?.is_min_value_exact, s?.is_max_value_exact]).toEqual(['a'.repeat(16), `${'a'.repeat(15)}b`, false, false]);
+    expect([short?.min_value, short?.max_value, short?.is_min_value_exact, short?.is_max_value_exact]).toEqual(['b', 'é', undefined, undefined]);
+    // hyparquet reads binary bounds back as text.
+    expect([raw?.min_value, raw?.is_min_value_exact, raw?.is_max_value_exact]).toEqual(['0123456789abcdef', false, undefined]);
+  });
+
   it('refuses a column declared twice and reports its identity', () => {
     expect(() =>
       createEncoder('parquet', { parquet: { columns: [{ name: 'a', type: 'double' }, { name: 'a', type: 'string' }] } }),
