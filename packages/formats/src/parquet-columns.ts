@@ -8,7 +8,12 @@ export const MISFIT: unique symbol = Symbol('misfit');
 /** A Parquet column: its declared shape and how a record value becomes a cell. */
 export interface ParquetColumn {
   readonly name: string;
-  readonly type: ParquetColumnType;
+  /**
+   * Undefined while an inferred column has had only nulls (see
+   * {@link undecidedColumn}): its chunks are written as a string column's
+   * until a value decides the type.
+   */
+  readonly type: ParquetColumnType | undefined;
   readonly nullable: boolean;
   /** Turns a non-null record value into what the writer stores, or {@link MISFIT}. */
   readonly coerce: (value: unknown) => unknown;
@@ -79,9 +84,24 @@ export function parquetColumn(name: string, type: ParquetColumnType, nullable = 
 }
 
 /**
+ * An inferred column that has had only nulls: no value fits it, so the
+ * encoder sees the first one and replaces the column with
+ * {@link inferredColumn} of it.
+ */
+export function undecidedColumn(name: string): ParquetColumn {
+  return { name, type: undefined, nullable: true, coerce: () => MISFIT };
+}
+
+/** An inferred column typed by a non-null value. */
+export function inferredColumn(name: string, value: unknown): ParquetColumn {
+  return parquetColumn(name, typeOfValue(value) ?? 'string');
+}
+
+/**
  * Infers columns from a batch: fields in first-seen order, each typed by its
  * first non-null value. Numbers are always double (an integer-looking first
  * batch says nothing about the next one); declare int64/int32 to get integers.
+ * A column all null in the batch stays undecided.
  */
 export function inferColumns(batch: readonly DataRecord[]): ParquetColumn[] {
   const types = new Map<string, ParquetColumnType | undefined>();
@@ -92,9 +112,7 @@ export function inferColumns(batch: readonly DataRecord[]): ParquetColumn[] {
       types.set(key, typeOfValue(record[key]));
     }
   }
-  // A column all null in the first batch has no evidence of its type: it
-  // becomes a nullable string.
-  return [...types].map(([name, type]) => parquetColumn(name, type ?? 'string'));
+  return [...types].map(([name, type]) => (type === undefined ? undecidedColumn(name) : parquetColumn(name, type)));
 }
 
 function typeOfValue(value: unknown): ParquetColumnType | undefined {
@@ -117,11 +135,11 @@ function typeOfValue(value: unknown): ParquetColumnType | undefined {
   }
 }
 
-/** The footer's schema element for a column. */
+/** The footer's schema element for a column (an undecided column's is a string's). */
 export function columnElement(column: ParquetColumn): SchemaElementLike {
   const repetition_type = column.nullable ? 'OPTIONAL' : 'REQUIRED';
   const name = column.name;
-  switch (column.type) {
+  switch (column.type ?? 'string') {
     case 'string':
       return { name, type: 'BYTE_ARRAY', converted_type: 'UTF8', logical_type: { type: 'STRING' }, repetition_type };
     case 'json':

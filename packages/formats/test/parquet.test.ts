@@ -41,6 +41,49 @@ describe('parquet', () => {
     ]);
   });
 
+  it('leaves a column that has had only nulls undecided until its first value, across row groups', async () => {
+    const empty = { amount: null, at: null, ok: null, label: null };
+    const batches = [
+      [{ id: 1, ...empty }, { id: 2, ...empty }],
+      [{ id: 3, ...empty }, { id: 4, amount: 12, at: when, ok: true, label: 'NULL' }],
+      [{ id: 5, amount: 7.5, at: null, ok: false, label: null }],
+    ];
+    const { bytes, rejected } = encodeAll('parquet', batches, { parquet: { row_group_size: 2 } });
+    expect(rejected).toEqual([]);
+    const meta = parquetMeta(bytes);
+    expect(meta.schema.slice(1).map((e) => [e.name, e.type, e.converted_type ?? null])).toEqual([
+      ['id', 'DOUBLE', null],
+      ['amount', 'DOUBLE', null],
+      ['at', 'INT64', 'TIMESTAMP_MILLIS'],
+      ['ok', 'BOOLEAN', null],
+      ['label', 'BYTE_ARRAY', 'UTF8'],
+    ]);
+    // The first row group was written while the columns had only nulls: its chunks are typed in the footer.
+    expect(meta.row_groups.map((g) => g.columns.map((c) => c.meta_data?.type))).toEqual(
+      Array(3).fill(['DOUBLE', 'DOUBLE', 'INT64', 'BOOLEAN', 'BYTE_ARRAY']),
+    );
+    expect(meta.row_groups[0]?.columns[1]?.meta_data?.statistics).toMatchObject({ null_count: 2n });
+    expect(meta.row_groups[1]?.columns[1]?.meta_data?.statistics).toMatchObject({ null_count: 1n, min_value: 12, max_value: 12 });
+    expect(await readParquet(bytes)).toEqual([
+      { id: 1, ...empty },
+      { id: 2, ...empty },
+      { id: 3, ...empty },
+      { id: 4, amount: 12, at: when, ok: true, label: 'NULL' },
+      { id: 5, amount: 7.5, at: null, ok: false, label: null },
+    ]);
+  });
+
+  it('decides an undecided column only by a record that fits', async () => {
+    const bad = { id: 2, v: 'x', w: 'not a number' };
+    const { bytes, rejected } = encodeAll('parquet', [[{ id: 1, v: null, w: 1 }], [bad, { id: 3, v: 4.5, w: 2 }]]);
+    expect(rejected.map((r) => [r.record, r.error.message])).toEqual([[bad, 'field "w": a string does not fit a double column']]);
+    expect(parquetMeta(bytes).schema.map((e) => e.type)).toEqual([undefined, 'DOUBLE', 'DOUBLE', 'DOUBLE']);
+    expect(await readParquet(bytes)).toEqual([
+      { id: 1, v: null, w: 1 },
+      { id: 3, v: 4.5, w: 2 },
+    ]);
+  });
+
   it('writes declared columns: integers, required columns, ISO strings as timestamps', async () => {
     const columns = [
       { name: 'id', type: 'int64', nullable: false },
