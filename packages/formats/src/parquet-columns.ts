@@ -35,6 +35,10 @@ export interface SchemaElementLike {
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
+/** An integer as text, optionally with a fraction of zeros (PostgreSQL writes numeric(p, s) so). */
+const INTEGER_TEXT = /^([+-]?\d+)(?:\.0*)?$/;
+/** A decimal number as text, as PostgreSQL writes numeric and JSON writes numbers. */
+const DECIMAL_TEXT = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
 const utf8Encoder = new TextEncoder();
 
@@ -78,9 +82,55 @@ const COERCE: Record<ParquetColumnType, (value: unknown) => unknown> = {
   binary: (v) => (v instanceof Uint8Array ? v : MISFIT),
 };
 
+/**
+ * What a declared numeric column also takes: numbers written as text
+ * (PostgreSQL's bigint and numeric arrive as exact decimal strings).
+ * Declaring the type asks for the conversion; an inferred column does not
+ * take it, as a field that is a number in one record and text in another
+ * (a zip code) is not the same kind of value.
+ */
+const FROM_TEXT: Partial<Record<ParquetColumnType, (text: string) => unknown>> = {
+  int64: (text) => {
+    const integer = integerText(text);
+    if (integer === undefined) return MISFIT;
+    const value = BigInt(integer);
+    return value >= INT64_MIN && value <= INT64_MAX ? value : MISFIT;
+  },
+  int32: (text) => {
+    const integer = integerText(text);
+    if (integer === undefined) return MISFIT;
+    const value = Number(integer);
+    return value >= -2147483648 && value <= 2147483647 ? value : MISFIT;
+  },
+  // The nearest double: text with more digits than a double holds is rounded, as a cast would.
+  double: (text) => {
+    if (text === 'NaN') return Number.NaN;
+    if (text === 'Infinity' || text === '+Infinity') return Number.POSITIVE_INFINITY;
+    if (text === '-Infinity') return Number.NEGATIVE_INFINITY;
+    if (!DECIMAL_TEXT.test(text)) return MISFIT;
+    const value = Number(text);
+    // Beyond ±1.8e308: infinity is not the value the text wrote.
+    return Number.isFinite(value) ? value : MISFIT;
+  },
+};
+
+/** The integer part of an integer written as text, if it is one (no more digits than BigInt parses quickly). */
+function integerText(text: string): string | undefined {
+  if (text.length > 64) return undefined;
+  return INTEGER_TEXT.exec(text)?.[1];
+}
+
 /** A column of the given type. */
 export function parquetColumn(name: string, type: ParquetColumnType, nullable = true): ParquetColumn {
   return { name, type, nullable, coerce: COERCE[type] };
+}
+
+/** A column the user declared: numeric types also take numbers written as text ({@link FROM_TEXT}). */
+export function declaredColumn(name: string, type: ParquetColumnType, nullable = true): ParquetColumn {
+  const coerce = COERCE[type];
+  const fromText = FROM_TEXT[type];
+  if (!fromText) return { name, type, nullable, coerce };
+  return { name, type, nullable, coerce: (value) => (typeof value === 'string' ? fromText(value) : coerce(value)) };
 }
 
 /**

@@ -10,10 +10,10 @@ import { ColumnBuffer } from './parquet-column-buffer.js';
 import {
   MISFIT,
   columnElement,
+  declaredColumn,
   describeValue,
   inferColumns,
   inferredColumn,
-  parquetColumn,
   type ParquetColumn,
   type SchemaElementLike,
 } from './parquet-columns.js';
@@ -76,7 +76,7 @@ export class ParquetEncoder implements RecordEncoder {
         if (names.has(name)) throw new Error(`parquet: column "${name}" is declared twice`);
         names.add(name);
       }
-      this.#setColumns(options.columns.map((c) => parquetColumn(c.name, c.type, c.nullable)));
+      this.#setColumns(options.columns.map((c) => declaredColumn(c.name, c.type, c.nullable)));
     }
   }
 

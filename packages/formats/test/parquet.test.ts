@@ -117,6 +117,49 @@ describe('parquet', () => {
     expect(rows[0]?.raw).toEqual(new Uint8Array([0, 1, 2]));
   });
 
+  it('takes numbers written as text into declared int64, int32 and double columns', async () => {
+    const columns = [
+      { name: 'i8', type: 'int64' },
+      { name: 'i4', type: 'int32' },
+      { name: 'n', type: 'double' },
+    ] as const;
+    // As PostgreSQL's bigint, integer-valued numeric(p, s) and numeric arrive from source-postgres.
+    const fits = [
+      { i8: '9223372036854775807', i4: '2147483647', n: '12345678901234.5678901234' },
+      { i8: '-9223372036854775808', i4: '-2147483648', n: '-0.0000000001' },
+      { i8: '42.0000000000', i4: '+7', n: '1e3' },
+      { i8: '007', i4: '-0', n: 'NaN' },
+      { i8: null, i4: null, n: '-Infinity' },
+    ];
+    const misfits = [
+      { i8: '9223372036854775808' },
+      { i8: '12.5' },
+      { i8: ' 12' },
+      { i8: '' },
+      { i4: '2147483648' },
+      { i4: '1e3' },
+      { n: '1e400' },
+      { n: 'twelve' },
+      { n: '0x10' },
+    ];
+    const { bytes, rejected } = encodeAll('parquet', [[...fits, ...misfits]], { parquet: { columns: [...columns] } });
+    expect(rejected.map((r) => r.record)).toEqual(misfits);
+    expect(rejected[0]?.error.message).toBe('field "i8": a string does not fit a int64 column');
+    const rows = await readParquet(bytes);
+    expect(rows.map((r) => [r.i8, r.i4, r.n])).toEqual([
+      [2n ** 63n - 1n, 2147483647, 12345678901234.568],
+      [-(2n ** 63n), -2147483648, -1e-10],
+      [42n, 7, 1000],
+      [7n, 0, Number.NaN],
+      [null, null, Number.NEGATIVE_INFINITY],
+    ]);
+  });
+
+  it('does not take numbers written as text into an inferred double column', () => {
+    const { rejected } = encodeAll('parquet', [[{ zip: 2138 }], [{ zip: '02138' }]]);
+    expect(rejected.map((r) => r.error.message)).toEqual(['field "zip": a string does not fit a double column']);
+  });
+
   it('rejects records that do not fit, with a reason, and keeps the rest', async () => {
     const batch1 = [{ id: 1, v: 1.5, s: 'a' }];
     const wrongType = { id: 2, v: 'not a number', s: 'b' };
