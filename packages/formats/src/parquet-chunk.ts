@@ -3,7 +3,7 @@ import { ByteSink, bitWidth, writeHybrid } from './parquet-bytes.js';
 import type { ColumnBuffer, Dictionary } from './parquet-column-buffer.js';
 import type { ParquetColumn, SchemaElementLike } from './parquet-columns.js';
 import { ENCODING, dataPageV2Header, dictionaryPageHeader } from './parquet-page-header.js';
-import { orderSensitive } from './parquet-stats.js';
+import { orderSensitive, ownBounds } from './parquet-stats.js';
 
 /** A row group as hyparquet-writer's footer writer takes it. */
 export type RowGroup = ParquetWriter['row_groups'][number];
@@ -81,7 +81,7 @@ export function writeColumnChunk(
       total_compressed_size: BigInt(out.pos - start),
       data_page_offset: BigInt(dataOffset),
       dictionary_page_offset: dictionaryOffset === undefined ? undefined : BigInt(dictionaryOffset),
-      statistics: buffer.statistics() as never,
+      statistics: ownBounds(buffer.statistics(), element) as never,
       encoding_stats: [
         ...(dictionary ? [{ page_type: 'DICTIONARY_PAGE' as const, encoding: 'PLAIN' as const, count: 1 }] : []),
         { page_type: 'DATA_PAGE_V2' as const, encoding: dictionary ? 'RLE_DICTIONARY' : 'PLAIN', count: state.pages },

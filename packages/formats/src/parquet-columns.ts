@@ -8,7 +8,12 @@ export const MISFIT: unique symbol = Symbol('misfit');
 /** A Parquet column: its declared shape and how a record value becomes a cell. */
 export interface ParquetColumn {
   readonly name: string;
-  readonly type: ParquetColumnType;
+  /**
+   * Undefined while an inferred column has had only nulls (see
+   * {@link undecidedColumn}): its chunks are written as a string column's
+   * until a value decides the type.
+   */
+  readonly type: ParquetColumnType | undefined;
   readonly nullable: boolean;
   /** Turns a non-null record value into what the writer stores, or {@link MISFIT}. */
   readonly coerce: (value: unknown) => unknown;
@@ -30,6 +35,10 @@ export interface SchemaElementLike {
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
+/** An integer as text, optionally with a fraction of zeros (PostgreSQL writes numeric(p, s) so). */
+const INTEGER_TEXT = /^([+-]?\d+)(?:\.0*)?$/;
+/** A decimal number as text, as PostgreSQL writes numeric and JSON writes numbers. */
+const DECIMAL_TEXT = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
 const utf8Encoder = new TextEncoder();
 
@@ -73,15 +82,76 @@ const COERCE: Record<ParquetColumnType, (value: unknown) => unknown> = {
   binary: (v) => (v instanceof Uint8Array ? v : MISFIT),
 };
 
+/**
+ * What a declared numeric column also takes: numbers written as text
+ * (PostgreSQL's bigint and numeric arrive as exact decimal strings).
+ * Declaring the type asks for the conversion; an inferred column does not
+ * take it, as a field that is a number in one record and text in another
+ * (a zip code) is not the same kind of value.
+ */
+const FROM_TEXT: Partial<Record<ParquetColumnType, (text: string) => unknown>> = {
+  int64: (text) => {
+    const integer = integerText(text);
+    if (integer === undefined) return MISFIT;
+    const value = BigInt(integer);
+    return value >= INT64_MIN && value <= INT64_MAX ? value : MISFIT;
+  },
+  int32: (text) => {
+    const integer = integerText(text);
+    if (integer === undefined) return MISFIT;
+    const value = Number(integer);
+    return value >= -2147483648 && value <= 2147483647 ? value : MISFIT;
+  },
+  // The nearest double: text with more digits than a double holds is rounded, as a cast would.
+  double: (text) => {
+    if (text === 'NaN') return Number.NaN;
+    if (text === 'Infinity' || text === '+Infinity') return Number.POSITIVE_INFINITY;
+    if (text === '-Infinity') return Number.NEGATIVE_INFINITY;
+    if (!DECIMAL_TEXT.test(text)) return MISFIT;
+    const value = Number(text);
+    // Beyond ±1.8e308: infinity is not the value the text wrote.
+    return Number.isFinite(value) ? value : MISFIT;
+  },
+};
+
+/** The integer part of an integer written as text, if it is one (no more digits than BigInt parses quickly). */
+function integerText(text: string): string | undefined {
+  if (text.length > 64) return undefined;
+  return INTEGER_TEXT.exec(text)?.[1];
+}
+
 /** A column of the given type. */
 export function parquetColumn(name: string, type: ParquetColumnType, nullable = true): ParquetColumn {
   return { name, type, nullable, coerce: COERCE[type] };
+}
+
+/** A column the user declared: numeric types also take numbers written as text ({@link FROM_TEXT}). */
+export function declaredColumn(name: string, type: ParquetColumnType, nullable = true): ParquetColumn {
+  const coerce = COERCE[type];
+  const fromText = FROM_TEXT[type];
+  if (!fromText) return { name, type, nullable, coerce };
+  return { name, type, nullable, coerce: (value) => (typeof value === 'string' ? fromText(value) : coerce(value)) };
+}
+
+/**
+ * An inferred column that has had only nulls: no value fits it, so the
+ * encoder sees the first one and replaces the column with
+ * {@link inferredColumn} of it.
+ */
+export function undecidedColumn(name: string): ParquetColumn {
+  return { name, type: undefined, nullable: true, coerce: () => MISFIT };
+}
+
+/** An inferred column typed by a non-null value. */
+export function inferredColumn(name: string, value: unknown): ParquetColumn {
+  return parquetColumn(name, typeOfValue(value) ?? 'string');
 }
 
 /**
  * Infers columns from a batch: fields in first-seen order, each typed by its
  * first non-null value. Numbers are always double (an integer-looking first
  * batch says nothing about the next one); declare int64/int32 to get integers.
+ * A column all null in the batch stays undecided.
  */
 export function inferColumns(batch: readonly DataRecord[]): ParquetColumn[] {
   const types = new Map<string, ParquetColumnType | undefined>();
@@ -92,9 +162,7 @@ export function inferColumns(batch: readonly DataRecord[]): ParquetColumn[] {
       types.set(key, typeOfValue(record[key]));
     }
   }
-  // A column all null in the first batch has no evidence of its type: it
-  // becomes a nullable string.
-  return [...types].map(([name, type]) => parquetColumn(name, type ?? 'string'));
+  return [...types].map(([name, type]) => (type === undefined ? undecidedColumn(name) : parquetColumn(name, type)));
 }
 
 function typeOfValue(value: unknown): ParquetColumnType | undefined {
@@ -117,11 +185,11 @@ function typeOfValue(value: unknown): ParquetColumnType | undefined {
   }
 }
 
-/** The footer's schema element for a column. */
+/** The footer's schema element for a column (an undecided column's is a string's). */
 export function columnElement(column: ParquetColumn): SchemaElementLike {
   const repetition_type = column.nullable ? 'OPTIONAL' : 'REQUIRED';
   const name = column.name;
-  switch (column.type) {
+  switch (column.type ?? 'string') {
     case 'string':
       return { name, type: 'BYTE_ARRAY', converted_type: 'UTF8', logical_type: { type: 'STRING' }, repetition_type };
     case 'json':

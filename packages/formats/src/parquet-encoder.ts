@@ -3,16 +3,17 @@ import type { DataRecord, RejectedRecord } from '@sluice/core';
 import { ByteWriter, ParquetWriter } from './vendor/hyparquet-writer.js';
 import { EMPTY } from './json-batch.js';
 import { isRecord } from './json-text.js';
-import type { ParquetOptions } from './options.js';
+import type { ParquetColumnType, ParquetOptions } from './options.js';
 import { ByteSink } from './parquet-bytes.js';
 import { ChunkScratch, writeColumnChunk, type Codec, type Compressor, type RowGroup } from './parquet-chunk.js';
 import { ColumnBuffer } from './parquet-column-buffer.js';
 import {
   MISFIT,
   columnElement,
+  declaredColumn,
   describeValue,
   inferColumns,
-  parquetColumn,
+  inferredColumn,
   type ParquetColumn,
   type SchemaElementLike,
 } from './parquet-columns.js';
@@ -35,6 +36,11 @@ const CODECS: Record<ParquetOptions['compression'], { codec: Codec; compress: Co
  * then the group's pages are written (parquet-chunk.ts) and handed out at
  * once, so memory holds one encoded row group, never the file. hyparquet-writer
  * writes the file header and, from `end()`, the Thrift footer.
+ *
+ * An inferred column that has had only nulls stays undecided until its first
+ * value: a chunk of nulls is only definition levels, the same bytes whatever
+ * the type, and the footer (schema and chunk types) is written last, so the
+ * chunks written before the value are typed there (`end()`).
  */
 export class ParquetEncoder implements RecordEncoder {
   readonly format = 'parquet';
@@ -70,7 +76,7 @@ export class ParquetEncoder implements RecordEncoder {
         if (names.has(name)) throw new Error(`parquet: column "${name}" is declared twice`);
         names.add(name);
       }
-      this.#setColumns(options.columns.map((c) => parquetColumn(c.name, c.type, c.nullable)));
+      this.#setColumns(options.columns.map((c) => declaredColumn(c.name, c.type, c.nullable)));
     }
   }
 
@@ -105,6 +111,8 @@ export class ParquetEncoder implements RecordEncoder {
       this.#records++;
       if (++this.#buffered >= groupSize || this.#bufferedBytes >= groupBytes) (out ??= []).push(this.#flushGroup());
     }
+    // The scratch row must not keep the last record's strings (often slices of a whole input chunk) alive.
+    this.#row.fill(null);
     if (!out) return { bytes: EMPTY, rejected };
     return { bytes: out.length === 1 ? (out[0] as Uint8Array) : Buffer.concat(out), rejected };
   }
@@ -115,8 +123,18 @@ export class ParquetEncoder implements RecordEncoder {
     // Nothing ever told us a schema: the file still needs one, so it has no columns.
     if (!this.#columns) this.#setColumns([]);
     if (this.#buffered > 0) this.#encodeGroup();
+    const writer = this.#openWriter();
+    // Columns decided after the first row group: the schema, and the chunks
+    // written while they had only nulls, take their final types.
+    const elements = (this.#columns as ParquetColumn[]).map(columnElement);
+    writer.schema = [writer.schema[0], ...elements] as WriterOptions['schema'];
+    for (const group of writer.row_groups) {
+      group.columns.forEach((chunk, i) => {
+        if (chunk.meta_data) chunk.meta_data.type = (elements[i] as SchemaElementLike).type as typeof chunk.meta_data.type;
+      });
+    }
     // The sink is synchronous (no flush hook), so finish() returns no promise.
-    void this.#openWriter().finish();
+    void writer.finish();
     this.#takeSink();
     return this.#take();
   }
@@ -124,7 +142,7 @@ export class ParquetEncoder implements RecordEncoder {
   #setColumns(columns: ParquetColumn[]): void {
     this.#columns = columns;
     this.#index = new Map(columns.map((c, i) => [c.name, i]));
-    this.#buffers = columns.map((c) => new ColumnBuffer(c.type));
+    this.#buffers = columns.map((c) => new ColumnBuffer(c.type ?? 'string'));
     this.#row = new Array<unknown>(columns.length);
     this.#names = columns.map((c) => c.name);
   }
@@ -134,8 +152,10 @@ export class ParquetEncoder implements RecordEncoder {
     if (!isRecord(record)) return new TypeError('record is not an object');
     const row = this.#row;
     let size = 0;
+    /** Undecided columns this record's values decide, taken only if the record fits. */
+    let decided: ParquetColumn[] | undefined;
     for (let i = 0; i < columns.length; i++) {
-      const column = columns[i] as ParquetColumn;
+      let column = columns[i] as ParquetColumn;
       const value = record[column.name];
       if (value === null || value === undefined) {
         if (!column.nullable) return new Error(`field "${column.name}" is null but its column is not nullable`);
@@ -148,7 +168,12 @@ export class ParquetEncoder implements RecordEncoder {
         size += value.length;
         continue;
       }
-      const cell = column.coerce(value);
+      let cell = column.coerce(value);
+      if (cell === MISFIT && column.type === undefined) {
+        column = inferredColumn(column.name, value);
+        cell = column.coerce(value);
+        (decided ??= [])[i] = column;
+      }
       if (cell === MISFIT) {
         return new Error(`field "${column.name}": ${describeValue(value)} does not fit a ${column.type} column`);
       }
@@ -169,7 +194,17 @@ export class ParquetEncoder implements RecordEncoder {
       }
     }
     this.#bufferedBytes += size;
+    if (decided) decided.forEach((column, i) => this.#decide(i, column));
     return undefined;
+  }
+
+  /** Types an undecided column: its buffer so far is nulls, which any type holds. */
+  #decide(i: number, column: ParquetColumn): void {
+    (this.#columns as ParquetColumn[])[i] = column;
+    const nulls = (this.#buffers[i] as ColumnBuffer).rows;
+    const buffer = new ColumnBuffer(column.type as ParquetColumnType);
+    for (let r = 0; r < nulls; r++) buffer.addNull();
+    this.#buffers[i] = buffer;
   }
 
   #openWriter(): ParquetWriter {

@@ -41,6 +41,49 @@ describe('parquet', () => {
     ]);
   });
 
+  it('leaves a column that has had only nulls undecided until its first value, across row groups', async () => {
+    const empty = { amount: null, at: null, ok: null, label: null };
+    const batches = [
+      [{ id: 1, ...empty }, { id: 2, ...empty }],
+      [{ id: 3, ...empty }, { id: 4, amount: 12, at: when, ok: true, label: 'NULL' }],
+      [{ id: 5, amount: 7.5, at: null, ok: false, label: null }],
+    ];
+    const { bytes, rejected } = encodeAll('parquet', batches, { parquet: { row_group_size: 2 } });
+    expect(rejected).toEqual([]);
+    const meta = parquetMeta(bytes);
+    expect(meta.schema.slice(1).map((e) => [e.name, e.type, e.converted_type ?? null])).toEqual([
+      ['id', 'DOUBLE', null],
+      ['amount', 'DOUBLE', null],
+      ['at', 'INT64', 'TIMESTAMP_MILLIS'],
+      ['ok', 'BOOLEAN', null],
+      ['label', 'BYTE_ARRAY', 'UTF8'],
+    ]);
+    // The first row group was written while the columns had only nulls: its chunks are typed in the footer.
+    expect(meta.row_groups.map((g) => g.columns.map((c) => c.meta_data?.type))).toEqual(
+      Array(3).fill(['DOUBLE', 'DOUBLE', 'INT64', 'BOOLEAN', 'BYTE_ARRAY']),
+    );
+    expect(meta.row_groups[0]?.columns[1]?.meta_data?.statistics).toMatchObject({ null_count: 2n });
+    expect(meta.row_groups[1]?.columns[1]?.meta_data?.statistics).toMatchObject({ null_count: 1n, min_value: 12, max_value: 12 });
+    expect(await readParquet(bytes)).toEqual([
+      { id: 1, ...empty },
+      { id: 2, ...empty },
+      { id: 3, ...empty },
+      { id: 4, amount: 12, at: when, ok: true, label: 'NULL' },
+      { id: 5, amount: 7.5, at: null, ok: false, label: null },
+    ]);
+  });
+
+  it('decides an undecided column only by a record that fits', async () => {
+    const bad = { id: 2, v: 'x', w: 'not a number' };
+    const { bytes, rejected } = encodeAll('parquet', [[{ id: 1, v: null, w: 1 }], [bad, { id: 3, v: 4.5, w: 2 }]]);
+    expect(rejected.map((r) => [r.record, r.error.message])).toEqual([[bad, 'field "w": a string does not fit a double column']]);
+    expect(parquetMeta(bytes).schema.map((e) => e.type)).toEqual([undefined, 'DOUBLE', 'DOUBLE', 'DOUBLE']);
+    expect(await readParquet(bytes)).toEqual([
+      { id: 1, v: null, w: 1 },
+      { id: 3, v: 4.5, w: 2 },
+    ]);
+  });
+
   it('writes declared columns: integers, required columns, ISO strings as timestamps', async () => {
     const columns = [
       { name: 'id', type: 'int64', nullable: false },
@@ -72,6 +115,49 @@ describe('parquet', () => {
       [3n, null, '2024-05-01T00:00:00.000Z', null],
     ]);
     expect(rows[0]?.raw).toEqual(new Uint8Array([0, 1, 2]));
+  });
+
+  it('takes numbers written as text into declared int64, int32 and double columns', async () => {
+    const columns = [
+      { name: 'i8', type: 'int64' },
+      { name: 'i4', type: 'int32' },
+      { name: 'n', type: 'double' },
+    ] as const;
+    // As PostgreSQL's bigint, integer-valued numeric(p, s) and numeric arrive from source-postgres.
+    const fits = [
+      { i8: '9223372036854775807', i4: '2147483647', n: '12345678901234.5678901234' },
+      { i8: '-9223372036854775808', i4: '-2147483648', n: '-0.0000000001' },
+      { i8: '42.0000000000', i4: '+7', n: '1e3' },
+      { i8: '007', i4: '-0', n: 'NaN' },
+      { i8: null, i4: null, n: '-Infinity' },
+    ];
+    const misfits = [
+      { i8: '9223372036854775808' },
+      { i8: '12.5' },
+      { i8: ' 12' },
+      { i8: '' },
+      { i4: '2147483648' },
+      { i4: '1e3' },
+      { n: '1e400' },
+      { n: 'twelve' },
+      { n: '0x10' },
+    ];
+    const { bytes, rejected } = encodeAll('parquet', [[...fits, ...misfits]], { parquet: { columns: [...columns] } });
+    expect(rejected.map((r) => r.record)).toEqual(misfits);
+    expect(rejected[0]?.error.message).toBe('field "i8": a string does not fit a int64 column');
+    const rows = await readParquet(bytes);
+    expect(rows.map((r) => [r.i8, r.i4, r.n])).toEqual([
+      [2n ** 63n - 1n, 2147483647, 12345678901234.568],
+      [-(2n ** 63n), -2147483648, -1e-10],
+      [42n, 7, 1000],
+      [7n, 0, Number.NaN],
+      [null, null, Number.NEGATIVE_INFINITY],
+    ]);
+  });
+
+  it('does not take numbers written as text into an inferred double column', () => {
+    const { rejected } = encodeAll('parquet', [[{ zip: 2138 }], [{ zip: '02138' }]]);
+    expect(rejected.map((r) => r.error.message)).toEqual(['field "zip": a string does not fit a double column']);
   });
 
   it('rejects records that do not fit, with a reason, and keeps the rest', async () => {
@@ -170,6 +256,21 @@ describe('parquet', () => {
     expect(rows[0]?.s).toBe(long);
     expect(rows[0]?.d).toBeNaN();
     expect(rows[1]?.d).toBe(Number.NEGATIVE_INFINITY);
+  });
+
+  it('stores string and binary bounds truncated to 16 bytes, flagged inexact when cut', () => {
+    const long = 'a'.repeat(20);
+    const records = [
+      { s: `${long}z`, short: 'b', raw: Buffer.from('0123456789abcdefXYZ') },
+      { s: `${long}a`, short: 'é', raw: Buffer.from([0xff, 0xff]) },
+    ];
+    const { bytes } = encodeAll('parquet', [records], { parquet: { columns: [{ name: 's', type: 'string' }, { name: 'short', type: 'string' }, { name: 'raw', type: 'binary' }] } });
+    const [s, short, raw] = (parquetMeta(bytes).row_groups[0]?.columns ?? []).map((c) => c.meta_data?.statistics);
+    // A max is rounded up: the 16-byte prefix with its last character incremented.
+    expect([s?.min_value, s?.max_value, s?.is_min_value_exact, s?.is_max_value_exact]).toEqual(['a'.repeat(16), `${'a'.repeat(15)}b`, false, false]);
+    expect([short?.min_value, short?.max_value, short?.is_min_value_exact, short?.is_max_value_exact]).toEqual(['b', 'é', undefined, undefined]);
+    // hyparquet reads binary bounds back as text.
+    expect([raw?.min_value, raw?.is_min_value_exact, raw?.is_max_value_exact]).toEqual(['0123456789abcdef', false, undefined]);
   });
 
   it('refuses a column declared twice and reports its identity', () => {
