@@ -46,3 +46,4 @@ export type { RuleConfig, ConditionConfig, TimeWindowConfig, NormalizeOptions, P
 export { redactUrl, redactHeaders, collectSecrets, createRedactor, isSecretHeader, isSecretParam, type SecretSources } from './redact.js';
 export { isSuccessStatus, isRetryableStatus, parseRetryAfter } from './http-status.js';
 export { abortable } from './abort.js';
+export { MicrosecondDate, microsecondsOf, dateWithMicros } from './microsecond-date.js';

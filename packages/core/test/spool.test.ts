@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { encodePlainBatch, packStringBatch, unpackStringBatch } from '../src/runner/codec.js';
+import { MicrosecondDate } from '../src/microsecond-date.js';
 import { Spool } from '../src/runner/spool.js';
 import type { DataRecord } from '../src/types.js';
 
@@ -31,6 +32,20 @@ describe('Spool', () => {
     const batches = await replayAll(spool, 3);
     expect(batches.flat()).toEqual([...plain.slice(0, 4), ...tagged, ...plain.slice(4)]);
     expect(batches.every((batch) => batch.length > 0)).toBe(true);
+    await spool.discard();
+  });
+
+  it('replays a timestamp with microseconds with its microseconds', async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'sluice-spool-test-'));
+    dirs.push(dir);
+    const spool = new Spool(dir);
+    const at = new MicrosecondDate(Date.UTC(2024, 0, 1, 12, 0, 0, 789), 123);
+    await spool.append([{ at, plain: new Date(Date.UTC(2024, 0, 1)) }]);
+    const [[record]] = await replayAll(spool, 10);
+    expect(record!.at).toBeInstanceOf(MicrosecondDate);
+    expect((record!.at as Date).toISOString()).toBe('2024-01-01T12:00:00.789123Z');
+    expect((record!.plain as Date).toISOString()).toBe('2024-01-01T00:00:00.000Z');
+    expect(record!.plain).not.toBeInstanceOf(MicrosecondDate);
     await spool.discard();
   });
 

@@ -1,3 +1,4 @@
+import { dateWithMicros } from '../microsecond-date.js';
 import type { DataRecord } from '../types.js';
 
 /**
@@ -123,7 +124,7 @@ function reviver(_key: string, value: unknown): unknown {
   const tagged = value as { $sluice: string; v: string | null };
   switch (tagged.$sluice) {
     case 'date':
-      return tagged.v === null ? new Date(Number.NaN) : new Date(tagged.v);
+      return tagged.v === null ? new Date(Number.NaN) : reviveDate(tagged.v);
     case 'bigint':
       return BigInt(tagged.v ?? '0');
     case 'bytes':
@@ -137,4 +138,11 @@ function reviver(_key: string, value: unknown): unknown {
 
 export function isRecord(value: unknown): value is DataRecord {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** An ISO date as the replacer wrote it; six fractional digits (a MicrosecondDate's) come back with their microseconds. */
+function reviveDate(iso: string): Date {
+  const micros = /\.\d{3}(\d{3})Z$/.exec(iso);
+  if (micros === null) return new Date(iso);
+  return dateWithMicros(new Date(`${iso.slice(0, -4)}Z`).getTime(), Number(micros[1]));
 }
