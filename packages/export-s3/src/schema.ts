@@ -50,7 +50,7 @@ export const s3ExporterSchema = z
           .describe('Rows per Parquet row group; memory holds one row group, so smaller groups keep uploads lean (larger ones compress slightly better)'),
       })
       .prefault({})
-      .describe('Parquet options: row_group_size, columns (the codec is `compression`)'),
+      .describe('Parquet options: row_group_size, row_group_bytes, columns (the codec is `compression`)'),
     region: z.string().min(1).optional().describe('AWS region; default: the AWS default chain (AWS_REGION, profile), or us-east-1 with a custom endpoint'),
     endpoint: z.url().optional().describe('Custom endpoint for S3-compatible stores (MinIO, Ceph, R2, s3rver), e.g. http://127.0.0.1:9000'),
     force_path_style: z.boolean().default(false).describe('Address buckets as http://endpoint/bucket instead of http://bucket.endpoint (MinIO and most S3-compatible stores need true)'),
