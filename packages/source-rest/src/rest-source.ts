@@ -1,6 +1,7 @@
 import {
   ConnectorError,
   describeError,
+  isRetryable,
   redactUrl,
   withRetry,
   type ConnectorDeps,
@@ -97,16 +98,33 @@ export class RestSource implements Source {
    * page cannot be retried that way without re-yielding earlier pages, so
    * this retries it in place, with core's policy (`settings.retry`).
    */
-  #fetchPageAfter(pages: number, url: URL, ctx: ReadContext): Promise<Page> {
+  async #fetchPageAfter(pages: number, url: URL, ctx: ReadContext): Promise<Page> {
     if (pages === 0) return this.#fetchPage(url, ctx.signal);
-    return withRetry(() => this.#fetchPage(url, ctx.signal), this.#deps.settings.retry, {
-      signal: ctx.signal,
-      onRetry: (error, retry, delayMs) =>
-        ctx.logger.warn(
-          { datasource: this.#deps.name, retry, delay_ms: Math.round(delayMs), err: describeError(error) },
-          `${this.#deps.path}: page ${pages + 1} failed, retrying`,
-        ),
-    });
+    let attempts = 0;
+    try {
+      return await withRetry(
+        (attempt) => {
+          attempts = attempt;
+          return this.#fetchPage(url, ctx.signal);
+        },
+        this.#deps.settings.retry,
+        {
+          signal: ctx.signal,
+          onRetry: (error, retry, delayMs) =>
+            ctx.logger.warn(
+              { datasource: this.#deps.name, retry, delay_ms: Math.round(delayMs), err: describeError(error) },
+              `${this.#deps.path}: page ${pages + 1} failed, retrying`,
+            ),
+        },
+      );
+    } catch (error) {
+      // When the earlier pages yielded no batch (no records, or only rejected
+      // items), the runner would take a retryable error for a failed start and
+      // read everything again: this page's retries over again, and the earlier
+      // pages' rejected items dead-lettered twice. This page had its retries.
+      if (ctx.signal.aborted || !isRetryable(error)) throw error;
+      throw new ConnectorError(`${describeError(error)} (page ${pages + 1}, gave up after ${attempts} attempts)`, { cause: error });
+    }
   }
 
   async *read(ctx: ReadContext): AsyncIterable<DataRecord[]> {
