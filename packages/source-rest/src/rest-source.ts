@@ -18,6 +18,8 @@ import type { RestSourceOptions } from './types.js';
 interface Page {
   readonly result: Omit<PageResult, 'count'>;
   readonly items: unknown[];
+  /** An empty body (a `204 No Content`): no records, and the last page whatever the pagination style. */
+  readonly empty: boolean;
 }
 
 /** Reads records from a (paginated) JSON REST API; each page becomes one or more batches. */
@@ -70,9 +72,11 @@ export class RestSource implements Source {
     const response = await sendOk(call);
     const text = await readText(response, call);
     const where = `${call.method} ${redactUrl(url)} (status ${response.statusCode})`;
+    // Checked before records_path: an empty body has no path to look up, with or without one.
+    if (text.trim() === '') return { result: { url, body: null, headers: response.headers }, items: [], empty: true };
     let body: unknown;
     try {
-      body = text.trim() === '' ? null : JSON.parse(text);
+      body = JSON.parse(text);
     } catch {
       const type = String(response.headers['content-type'] ?? 'no content-type');
       const start = this.#redact(text.slice(0, 80).replace(/\s+/g, ' '));
@@ -90,7 +94,7 @@ export class RestSource implements Source {
         where: this.#deps.path,
       });
     }
-    return { result: { url, body, headers: response.headers }, items };
+    return { result: { url, body, headers: response.headers }, items, empty: false };
   }
 
   /**
@@ -142,7 +146,8 @@ export class RestSource implements Source {
         );
         return;
       }
-      const { result, items } = await this.#fetchPageAfter(pages, url, ctx);
+      const { result, items, empty } = await this.#fetchPageAfter(pages, url, ctx);
+      if (empty) return;
       pages += 1;
       const records: DataRecord[] = [];
       for (const [index, item] of items.entries()) {
