@@ -67,4 +67,36 @@ describe('through the runner', () => {
     expect(dead[0]).toMatchObject({ stage: 'source', input: 42, location: `${server.url}/c#0` });
     expect(summary.sources.api!.error).toMatch(/cursor=x answered HTTP 503.*\(page 2, gave up after 3 attempts\)/);
   });
+
+  it('integers beyond 2^53 arrive exact as bigint (rules compare them); a number beyond a double dead-letters its item', async () => {
+    server = await startHttpReceiver((req, res) => {
+      res.setHeader('content-type', 'application/json');
+      if (req.url?.includes('cursor=12345678901234567891')) return res.end('{"items": [{"id": 50}], "next": null}');
+      res.end(`{"items": [
+        {"id": 12345678901234567890, "v": 1},
+        {"id": 7, "v": 1e400},
+        {"id": 9007199254740993, "nested": {"x": [1, -1e999]}},
+        {"id": 200, "id_str": "12345678901234567890"}
+      ], "next": 12345678901234567891}`);
+    });
+    const { summary, received, dead } = await run(
+      `    type: rest_api
+    url: ${server.url}/c
+    records_path: items
+    pagination: { type: cursor, cursor_path: next }`,
+      '{ name: big, threshold_field: id, threshold_type: greater_than, threshold_value: 100, export_target: out }',
+    );
+    // The cursor keeps its digits too.
+    expect(server.requests.map((r) => r.url)).toEqual(['/c', '/c?cursor=12345678901234567891']);
+    expect(received).toEqual([
+      { id: 12345678901234567890n, v: 1 },
+      { id: 200, id_str: '12345678901234567890' },
+    ]);
+    expect(summary.sources.api).toMatchObject({ read: 3, matched: 2, notMatched: 1, invalid: 2 });
+    expect(dead.map((d) => [d.location, d.error])).toEqual([
+      [`${server.url}/c#1`, 'item 1: field "v" holds a number beyond the range of a double (±1.8e308)'],
+      [`${server.url}/c#2`, 'item 2: field "nested.x[1]" holds a number beyond the range of a double (±1.8e308)'],
+    ]);
+    expect(dead[1]!.input).toEqual({ id: 9007199254740993n, nested: { x: [1, -Infinity] } });
+  });
 });
