@@ -23,6 +23,23 @@ function withParam(url: URL, name: string, value: string | number): URL {
   return next;
 }
 
+/**
+ * Whether a page with `count` items ends a `stop_on_short_page` read. A page
+ * shorter than requested ends it only when it is also shorter than the
+ * largest page seen before: a server that caps the page size below the
+ * request answers every page short, and taking its first page for the last
+ * would silently drop the rest. The cost is one more (empty) request when
+ * the first page is already short.
+ */
+function shortPageEnds(requested: number): (count: number) => boolean {
+  let largest = 0;
+  return (count) => {
+    const ends = count < requested && count < largest;
+    largest = Math.max(largest, count);
+    return ends;
+  };
+}
+
 /** Builds the paginator for a `pagination:` block. */
 export function createPaginator(options: Pagination): Paginator {
   switch (options.type) {
@@ -30,13 +47,14 @@ export function createPaginator(options: Pagination): Paginator {
       return { first: (base) => base, next: () => undefined };
     case 'page': {
       let page = options.start;
+      const isLast = options.stop_on_short_page && options.page_size !== undefined ? shortPageEnds(options.page_size) : () => false;
       const sized = (url: URL): URL =>
         options.page_size === undefined ? url : withParam(url, options.size_param, options.page_size);
       return {
         first: (base) => sized(withParam(base, options.page_param, page)),
         next({ url, count }) {
           if (count === 0) return undefined;
-          if (options.stop_on_short_page && options.page_size !== undefined && count < options.page_size) return undefined;
+          if (isLast(count)) return undefined;
           page += 1;
           return withParam(url, options.page_param, page);
         },
@@ -44,11 +62,12 @@ export function createPaginator(options: Pagination): Paginator {
     }
     case 'offset': {
       let offset = options.start;
+      const isLast = options.stop_on_short_page ? shortPageEnds(options.limit) : () => false;
       return {
         first: (base) => withParam(withParam(base, options.offset_param, offset), options.limit_param, options.limit),
         next({ url, count }) {
           if (count === 0) return undefined;
-          if (options.stop_on_short_page && count < options.limit) return undefined;
+          if (isLast(count)) return undefined;
           // Advance by what arrived, not by the limit: servers that cap the
           // limit lower than requested would otherwise skip records.
           offset += count;

@@ -1,6 +1,7 @@
 import {
   ConnectorError,
   describeError,
+  isRetryable,
   redactUrl,
   withRetry,
   type ConnectorDeps,
@@ -9,6 +10,7 @@ import {
   type Source,
 } from '@sluice/core';
 import { LazyHttpClient, createHttpRedactor, readText, requestHeaders, sendOk, type HttpCall } from '@sluice/http-common';
+import { nonFinitePath, parseJson } from './json.js';
 import { createPaginator, type PageResult } from './pagination.js';
 import { isRecord, getPath, recordsOf } from './records.js';
 import type { RestSourceOptions } from './types.js';
@@ -17,6 +19,20 @@ import type { RestSourceOptions } from './types.js';
 interface Page {
   readonly result: Omit<PageResult, 'count'>;
   readonly items: unknown[];
+  /** An empty body (a `204 No Content`): no records, and the last page whatever the pagination style. */
+  readonly empty: boolean;
+  /** Whether some number in the body is beyond a double's range (±Infinity): the items holding one are refused. */
+  readonly overflow: boolean;
+}
+
+/**
+ * Why a record cannot be read as sent, when the body held a number beyond a
+ * double's range: that field would be ±Infinity, which no target can store
+ * (JSON writes it as null).
+ */
+function overflowProblem(record: DataRecord, index: number): string | undefined {
+  const path = nonFinitePath(record);
+  return path === undefined ? undefined : `item ${index}: field "${path}" holds a number beyond the range of a double (±1.8e308)`;
 }
 
 /** Reads records from a (paginated) JSON REST API; each page becomes one or more batches. */
@@ -69,9 +85,12 @@ export class RestSource implements Source {
     const response = await sendOk(call);
     const text = await readText(response, call);
     const where = `${call.method} ${redactUrl(url)} (status ${response.statusCode})`;
+    // Checked before records_path: an empty body has no path to look up, with or without one.
+    if (text.trim() === '') return { result: { url, body: null, headers: response.headers }, items: [], empty: true, overflow: false };
     let body: unknown;
+    let overflow: boolean;
     try {
-      body = text.trim() === '' ? null : JSON.parse(text);
+      ({ value: body, overflow } = parseJson(text));
     } catch {
       const type = String(response.headers['content-type'] ?? 'no content-type');
       const start = this.#redact(text.slice(0, 80).replace(/\s+/g, ' '));
@@ -89,7 +108,7 @@ export class RestSource implements Source {
         where: this.#deps.path,
       });
     }
-    return { result: { url, body, headers: response.headers }, items };
+    return { result: { url, body, headers: response.headers }, items, empty: false, overflow };
   }
 
   /**
@@ -97,16 +116,33 @@ export class RestSource implements Source {
    * page cannot be retried that way without re-yielding earlier pages, so
    * this retries it in place, with core's policy (`settings.retry`).
    */
-  #fetchPageAfter(pages: number, url: URL, ctx: ReadContext): Promise<Page> {
+  async #fetchPageAfter(pages: number, url: URL, ctx: ReadContext): Promise<Page> {
     if (pages === 0) return this.#fetchPage(url, ctx.signal);
-    return withRetry(() => this.#fetchPage(url, ctx.signal), this.#deps.settings.retry, {
-      signal: ctx.signal,
-      onRetry: (error, retry, delayMs) =>
-        ctx.logger.warn(
-          { datasource: this.#deps.name, retry, delay_ms: Math.round(delayMs), err: describeError(error) },
-          `${this.#deps.path}: page ${pages + 1} failed, retrying`,
-        ),
-    });
+    let attempts = 0;
+    try {
+      return await withRetry(
+        (attempt) => {
+          attempts = attempt;
+          return this.#fetchPage(url, ctx.signal);
+        },
+        this.#deps.settings.retry,
+        {
+          signal: ctx.signal,
+          onRetry: (error, retry, delayMs) =>
+            ctx.logger.warn(
+              { datasource: this.#deps.name, retry, delay_ms: Math.round(delayMs), err: describeError(error) },
+              `${this.#deps.path}: page ${pages + 1} failed, retrying`,
+            ),
+        },
+      );
+    } catch (error) {
+      // When the earlier pages yielded no batch (no records, or only rejected
+      // items), the runner would take a retryable error for a failed start and
+      // read everything again: this page's retries over again, and the earlier
+      // pages' rejected items dead-lettered twice. This page had its retries.
+      if (ctx.signal.aborted || !isRetryable(error)) throw error;
+      throw new ConnectorError(`${describeError(error)} (page ${pages + 1}, gave up after ${attempts} attempts)`, { cause: error });
+    }
   }
 
   async *read(ctx: ReadContext): AsyncIterable<DataRecord[]> {
@@ -124,12 +160,18 @@ export class RestSource implements Source {
         );
         return;
       }
-      const { result, items } = await this.#fetchPageAfter(pages, url, ctx);
+      const { result, items, empty, overflow } = await this.#fetchPageAfter(pages, url, ctx);
+      if (empty) return;
       pages += 1;
       const records: DataRecord[] = [];
       for (const [index, item] of items.entries()) {
-        if (isRecord(item)) records.push(item);
-        else ctx.reject(item, new Error(`item ${index} is a ${item === null ? 'null' : typeof item}, not an object`), `${redactUrl(url)}#${index}`);
+        const problem = !isRecord(item)
+          ? `item ${index} is a ${item === null ? 'null' : typeof item}, not an object`
+          : overflow
+            ? overflowProblem(item, index)
+            : undefined;
+        if (problem === undefined) records.push(item as DataRecord);
+        else ctx.reject(item, new Error(problem), `${redactUrl(url)}#${index}`);
       }
       for (let i = 0; i < records.length; i += batchSize) {
         if (ctx.signal.aborted) return;

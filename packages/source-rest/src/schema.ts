@@ -15,7 +15,9 @@ const pagination = z
       stop_on_short_page: z
         .boolean()
         .default(false)
-        .describe('Stop after a page with fewer than page_size records (otherwise reading stops at the first empty page)'),
+        .describe(
+          'Stop after a page with fewer than page_size records that is also shorter than an earlier page, so a server that caps the size is not taken for the end (otherwise reading stops at the first empty page)',
+        ),
     }),
     z.strictObject({
       type: z.literal('offset').describe('Offset and limit in the query string'),
@@ -26,7 +28,9 @@ const pagination = z
       stop_on_short_page: z
         .boolean()
         .default(false)
-        .describe('Stop after a page with fewer than limit records (otherwise reading stops at the first empty page)'),
+        .describe(
+          'Stop after a page with fewer than limit records that is also shorter than an earlier page, so a server that caps the limit is not taken for the end (otherwise reading stops at the first empty page)',
+        ),
     }),
     z.strictObject({
       type: z.literal('cursor').describe('A next-page cursor from the response body sent back as a query parameter'),

@@ -69,6 +69,36 @@ describe('pagination', () => {
     await src.close?.();
   });
 
+  it('stop_on_short_page learns a server cap on the page size instead of stopping after the first page', async () => {
+    const ten = items.slice(0, 10);
+    server = await startHttpReceiver((req, res) => {
+      const u = new URL(req.url ?? '/', 'http://x');
+      const limit = Math.min(4, Number(u.searchParams.get('limit') ?? u.searchParams.get('page_size'))); // caps at 4
+      const offset = u.searchParams.has('offset') ? Number(u.searchParams.get('offset')) : (Number(u.searchParams.get('page')) - 1) * limit;
+      sendJson(res, ten.slice(offset, offset + limit));
+    });
+    const offset = source({ url: server.url, pagination: { type: 'offset', limit: 5, stop_on_short_page: true } });
+    expect((await collect(offset.read(makeReadContext()))).flat()).toEqual(ten);
+    // 4, 4, then 2: shorter than the 4 seen before, so no empty request follows.
+    expect(server.requests.map((r) => r.url)).toEqual(['/?offset=0&limit=5', '/?offset=4&limit=5', '/?offset=8&limit=5']);
+    const page = source({ url: server.url, pagination: { type: 'page', page_size: 5, stop_on_short_page: true } });
+    expect((await collect(page.read(makeReadContext()))).flat()).toEqual(ten);
+    expect(server.requests).toHaveLength(6);
+    await offset.close?.();
+    await page.close?.();
+  });
+
+  it('stop_on_short_page: a short first page is confirmed by one more request', async () => {
+    server = await startHttpReceiver((req, res) => {
+      const offset = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('offset'));
+      sendJson(res, items.slice(offset, Math.min(offset + 10, 3)));
+    });
+    const src = source({ url: server.url, pagination: { type: 'offset', limit: 10, stop_on_short_page: true } });
+    expect((await collect(src.read(makeReadContext()))).flat()).toEqual(items.slice(0, 3));
+    expect(server.requests.map((r) => r.url)).toEqual(['/?offset=0&limit=10', '/?offset=3&limit=10']);
+    await src.close?.();
+  });
+
   it('cursor: follows the next cursor from the body, keeps configured query params', async () => {
     server = await startHttpReceiver((req, res) => {
       const u = new URL(req.url ?? '/', 'http://x');

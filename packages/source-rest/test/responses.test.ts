@@ -52,6 +52,26 @@ describe('responses', () => {
     await src.close?.();
   });
 
+  it('an empty body (204 No Content) is an empty last page, with or without records_path', async () => {
+    server = await startHttpReceiver((req, res) => {
+      const page = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('page'));
+      if (page === 1) return sendJson(res, { data: [{ page }] });
+      // A next link on the empty page is not followed: there is nothing to page through.
+      res.writeHead(req.url?.startsWith('/blank') ? 200 : 204, { link: `</?page=${page + 1}>; rel="next"` }).end(req.url?.startsWith('/blank') ? ' \n' : '');
+    });
+    for (const [path, records_path] of [['/no-content', 'data'], ['/blank', 'data'], ['/no-content', undefined]] as const) {
+      const src = source({ url: `${server.url}${path}`, ...(records_path ? { records_path } : {}), pagination: { type: 'page' } });
+      const records = (await collect(src.read(makeReadContext()))).flat();
+      expect(records).toEqual(records_path ? [{ page: 1 }] : [{ data: [{ page: 1 }] }]);
+      expect(server.requests.at(-1)?.url).toBe(`${path}?page=2`);
+      await src.close?.();
+    }
+    const link = source({ url: `${server.url}/no-content?page=2`, records_path: 'data', pagination: { type: 'link' } });
+    expect(await collect(link.read(makeReadContext()))).toEqual([]);
+    expect(server.requests.at(-1)?.url).toBe('/no-content?page=2');
+    await link.close?.();
+  });
+
   it('a non-JSON body is an error naming URL and status', async () => {
     server = await startHttpReceiver((_req, res) => {
       res.writeHead(200, { 'content-type': 'text/html' });
