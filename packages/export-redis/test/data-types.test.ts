@@ -1,7 +1,8 @@
 import { ConnectorError, type DataRecord } from '@sluice/core';
 import { makeExportRun, memoryLogger } from '@sluice/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createExporter, testRedis } from './helpers.js';
+import redis from '../src/index.js';
+import { createExporter, deps, testRedis } from './helpers.js';
 
 const { prefix, client, url, cleanup } = testRedis('sluice_redis_types');
 afterAll(async () => {
@@ -153,7 +154,8 @@ describe('stream', () => {
 
 describe('connector', () => {
   it('fails at startup on a key_template that does not parse, naming the path', () => {
-    expect(() => createExporter({ url, key_template: 'alert:{sensor_id' })).toThrow(/^export_targets\.cache: key_template: template .* never closed/);
+    const options = { ...redis.schema.parse({ url, key_template: 'k' }), key_template: 'alert:{sensor_id' };
+    expect(() => redis.create(options, deps())).toThrow(/^export_targets\.cache: key_template: template .* never closed/);
   });
 
   it('validates options through its schema', () => {
