@@ -73,6 +73,21 @@ describe('hash', () => {
     expect(await client.get(`${prefix}wrong:s-2`)).toBe('not a hash');
   });
 
+  it('rejects only the record holding a lone UTF-16 surrogate, which redis cannot store, naming the field', async () => {
+    const lone = { sensor_id: 's-9', name: 'lone \ud800 surrogate' };
+    const { rejected } = await writeAll({ key_template: `${prefix}sur:{sensor_id}` }, [[alerts[0]!, lone, alerts[1]!]]);
+    expect(rejected.map((r) => r.record)).toEqual([lone]);
+    expect(rejected[0]!.error.message).toBe(
+      'export_targets.cache: field "name" holds text that is not valid Unicode (a lone UTF-16 surrogate), which redis cannot store as UTF-8 text',
+    );
+    expect(await client.hget(`${prefix}sur:s-1`, 'value')).toBe('1250.5');
+    expect(await client.hget(`${prefix}sur:s-2`, 'value')).toBe('7');
+    expect(await client.exists(`${prefix}sur:s-9`)).toBe(0);
+    // A JSON value escapes the surrogate, so a list keeps the record as it is.
+    await writeAll({ data_type: 'list', key_template: `${prefix}surq` }, [[lone]]);
+    expect(JSON.parse((await client.lindex(`${prefix}surq`, 0))!)).toEqual(lone);
+  });
+
   it('rejects a record whose fields are all null', async () => {
     const { rejected } = await writeAll({ key_template: `${prefix}empty:{rule}` }, [[{ a: null }]]);
     expect(rejected[0]!.error.message).toContain('no non-null field');
