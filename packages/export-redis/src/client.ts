@@ -25,10 +25,13 @@ export function describeEndpoint(options: RedisExporterOptions): string {
 }
 
 /**
- * Creates the client the options describe. Lazy (connects on first use);
- * ioredis keeps reconnecting on its own, but commands fail at once while the
- * connection is down (`maxRetriesPerRequest: 0`) and unanswered ones are not
- * replayed, so core's retry decides what is sent again.
+ * Creates the client the options describe. Lazy: `RedisConnection` connects
+ * it before a call. A single server or Sentinel master is never reconnected
+ * by ioredis on its own (`retryStrategy: null`): each attempt of a write
+ * connects when needed, so a down server fails the attempt at once with the
+ * real cause and the retry policy (`settings.retry`) decides when to try
+ * again, not ioredis' reconnect schedule. Unanswered commands are never
+ * replayed, so the exporter alone decides what is sent again.
  */
 export function createClient(options: RedisExporterOptions, onError: (error: Error) => void): RedisClientLike {
   const client = connect(options);
@@ -37,10 +40,18 @@ export function createClient(options: RedisExporterOptions, onError: (error: Err
   return client;
 }
 
+/** The database a client selects on connect, as ioredis read it from the options or URL; undefined for a cluster. */
+export function selectedDb(client: RedisClientLike): number | undefined {
+  if (client.isCluster) return undefined;
+  const db = (client as { options?: { db?: unknown } }).options?.db;
+  return db === undefined ? undefined : Number(db);
+}
+
 function connect(options: RedisExporterOptions): RedisClientLike {
   const common: RedisOptions = {
     lazyConnect: true,
     maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
     // Replaying unanswered commands after a reconnect could push list/stream entries twice.
     autoResendUnfulfilledCommands: false,
     connectTimeout: options.connect_timeout,

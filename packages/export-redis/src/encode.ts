@@ -62,8 +62,46 @@ function pairsOf(record: DataRecord, words: CommandWords): void {
   }
 }
 
-/** Compiles the options into the per-record command builder of their data type. */
+// In a /u regex a valid surrogate pair is one code point, so this matches only lone surrogates.
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/**
+ * Says which part of a record holds a lone UTF-16 surrogate, or undefined
+ * when every word is well-formed. Redis keeps UTF-8, which cannot hold such
+ * text, and the script's JSON decoder refuses its escape, which would fail
+ * the whole chunk; the record is refused alone instead, and its dead letter
+ * keeps the original text.
+ */
+function illFormed(key: string, record: DataRecord, commands: CommandWords[]): string | undefined {
+  if (!commands.some((words) => words.some((word) => LONE_SURROGATE.test(word)))) return undefined;
+  let where = 'the key';
+  if (!LONE_SURROGATE.test(key)) {
+    where = 'a value';
+    for (const field in record) {
+      if (LONE_SURROGATE.test(field) || LONE_SURROGATE.test(toText(record[field]) ?? '')) {
+        where = `field "${field.replace(/\p{Cs}/gu, '\uFFFD')}"`;
+        break;
+      }
+    }
+  }
+  return `${where} holds text that is not valid Unicode (a lone UTF-16 surrogate), which redis cannot store as UTF-8 text`;
+}
+
+/**
+ * Compiles the options into the per-record command builder of their data
+ * type; a record holding text Redis cannot store is refused on its own.
+ */
 export function commandBuilder(options: RedisExporterOptions): CommandBuilder {
+  const build = builderOf(options);
+  return (key, record) => {
+    const commands = build(key, record);
+    if (typeof commands === 'string') return commands;
+    return illFormed(key, record, commands) ?? commands;
+  };
+}
+
+function builderOf(options: RedisExporterOptions): CommandBuilder {
+  // The schema refuses a ttl under 1 ms, so rounding never makes it 0 (PX 0 is an error, PEXPIRE 0 deletes).
   const ttl = options.ttl === undefined ? undefined : String(Math.max(1, Math.round(options.ttl)));
   const valueField = options.value_field;
   const maxLength = options.max_length;

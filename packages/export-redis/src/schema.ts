@@ -1,4 +1,4 @@
-import { durationSchema, z } from '@sluice/core';
+import { compileTemplate, durationSchema, z } from '@sluice/core';
 
 const nodeSchema = z
   .union([
@@ -48,7 +48,10 @@ export const redisExporterSchema = z
       .min(1)
       .optional()
       .describe('list/string/set/stream: store this field\'s value instead of the whole record as JSON.'),
-    ttl: durationSchema.optional().describe('Expire each written key after this long (PEXPIRE, refreshed on every write).'),
+    ttl: durationSchema
+      .refine((ms) => ms >= 1, 'ttl must be at least 1ms; omit ttl for keys that never expire')
+      .optional()
+      .describe('Expire each written key after this long (PEXPIRE, refreshed on every write).'),
     overwrite: z.boolean().default(false).describe('hash: replace the whole hash (DEL then HSET) instead of merging fields, so fields absent from the record do not linger.'),
     push: z.enum(['left', 'right']).default('right').describe('list: push to the head (LPUSH) or the tail (RPUSH).'),
     max_length: z
@@ -75,9 +78,47 @@ export const redisExporterSchema = z
       .describe('Chunks of one batch on the wire at once, so encoding the next overlaps the server running the previous.'),
   })
   .superRefine((value, ctx) => {
+    try {
+      compileTemplate(value.key_template);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', path: ['key_template'], message: (error as Error).message });
+    }
+    for (const issue of misusedOptions(value)) ctx.addIssue({ code: 'custom', ...issue });
     if (value.sentinels && !value.name) ctx.addIssue({ code: 'custom', path: ['name'], message: 'sentinels need the master group name' });
     if (value.cluster && value.sentinels) ctx.addIssue({ code: 'custom', path: ['sentinels'], message: 'use either cluster or sentinels, not both' });
     if (value.url && (value.cluster || value.sentinels)) ctx.addIssue({ code: 'custom', path: ['url'], message: 'url cannot be combined with cluster or sentinels' });
     if (value.cluster && value.db !== 0) ctx.addIssue({ code: 'custom', path: ['db'], message: 'Redis Cluster has only database 0' });
   })
   .describe('Redis export target: hashes, lists, strings, sets or streams.');
+
+/**
+ * Options set for a data type they do not apply to: silently ignoring them
+ * would store something else than the config says. Only values that differ
+ * from the defaults can be told apart from "not set".
+ */
+function misusedOptions(value: {
+  data_type: string;
+  value_field?: string | undefined;
+  overwrite: boolean;
+  push: string;
+  max_length?: number | undefined;
+  approximate_trim: boolean;
+  stream_format: string;
+}): { path: string[]; message: string }[] {
+  const issues: { path: string[]; message: string }[] = [];
+  const type = value.data_type;
+  const only = (option: string, types: string): void =>
+    void issues.push({ path: [option], message: `${option} applies to data_type ${types}, not ${type}` });
+  if (value.value_field !== undefined) {
+    if (type === 'hash') only('value_field', 'list, string, set or stream (with stream_format: json)');
+    else if (type === 'stream' && value.stream_format !== 'json') {
+      issues.push({ path: ['value_field'], message: 'value_field needs stream_format: json on a stream (with fields, every record field is stored)' });
+    }
+  }
+  if (value.overwrite && type !== 'hash') only('overwrite', 'hash');
+  if (value.push !== 'right' && type !== 'list') only('push', 'list');
+  if (value.max_length !== undefined && type !== 'list' && type !== 'stream') only('max_length', 'list or stream');
+  if (!value.approximate_trim && type !== 'stream') only('approximate_trim', 'stream');
+  if (value.stream_format !== 'fields' && type !== 'stream') only('stream_format', 'stream');
+  return issues;
+}

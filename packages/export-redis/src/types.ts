@@ -18,4 +18,6 @@ export interface RedisClientLike {
   connect?(): Promise<void>;
   quit(): Promise<unknown>;
   disconnect(): void;
+  /** ioredis emits its status names as events; `end` tells a disconnect is complete. */
+  once?(event: 'end', listener: () => void): unknown;
 }

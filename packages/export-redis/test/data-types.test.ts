@@ -1,7 +1,8 @@
 import { ConnectorError, type DataRecord } from '@sluice/core';
 import { makeExportRun, memoryLogger } from '@sluice/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createExporter, testRedis } from './helpers.js';
+import redis from '../src/index.js';
+import { createExporter, deps, testRedis } from './helpers.js';
 
 const { prefix, client, url, cleanup } = testRedis('sluice_redis_types');
 afterAll(async () => {
@@ -70,6 +71,21 @@ describe('hash', () => {
     expect(rejected[0]!.error.message).toMatch(new RegExp(`^export_targets.cache: key "${prefix}wrong:s-2": WRONGTYPE`));
     expect(await client.hget(`${prefix}wrong:s-1`, 'value')).toBe('1300');
     expect(await client.get(`${prefix}wrong:s-2`)).toBe('not a hash');
+  });
+
+  it('rejects only the record holding a lone UTF-16 surrogate, which redis cannot store, naming the field', async () => {
+    const lone = { sensor_id: 's-9', name: 'lone \ud800 surrogate' };
+    const { rejected } = await writeAll({ key_template: `${prefix}sur:{sensor_id}` }, [[alerts[0]!, lone, alerts[1]!]]);
+    expect(rejected.map((r) => r.record)).toEqual([lone]);
+    expect(rejected[0]!.error.message).toBe(
+      'export_targets.cache: field "name" holds text that is not valid Unicode (a lone UTF-16 surrogate), which redis cannot store as UTF-8 text',
+    );
+    expect(await client.hget(`${prefix}sur:s-1`, 'value')).toBe('1250.5');
+    expect(await client.hget(`${prefix}sur:s-2`, 'value')).toBe('7');
+    expect(await client.exists(`${prefix}sur:s-9`)).toBe(0);
+    // A JSON value escapes the surrogate, so a list keeps the record as it is.
+    await writeAll({ data_type: 'list', key_template: `${prefix}surq` }, [[lone]]);
+    expect(JSON.parse((await client.lindex(`${prefix}surq`, 0))!)).toEqual(lone);
   });
 
   it('rejects a record whose fields are all null', async () => {
@@ -153,7 +169,8 @@ describe('stream', () => {
 
 describe('connector', () => {
   it('fails at startup on a key_template that does not parse, naming the path', () => {
-    expect(() => createExporter({ url, key_template: 'alert:{sensor_id' })).toThrow(/^export_targets\.cache: key_template: template .* never closed/);
+    const options = { ...redis.schema.parse({ url, key_template: 'k' }), key_template: 'alert:{sensor_id' };
+    expect(() => redis.create(options, deps())).toThrow(/^export_targets\.cache: key_template: template .* never closed/);
   });
 
   it('validates options through its schema', () => {

@@ -1,5 +1,6 @@
-import { defaultSettings, type ConnectorDeps } from '@sluice/core';
-import { createRedisPrefix, silentLogger, testEndpoints } from '@sluice/testkit';
+import { defaultSettings, loadConfig, Pipeline, type ConnectorDefinition, type ConnectorDeps, type DeadLetterEntry, type RunSummary } from '@sluice/core';
+import csv from '@sluice/source-csv';
+import { createRedisPrefix, memoryLogger, silentLogger, testEndpoints } from '@sluice/testkit';
 import { Redis } from 'ioredis';
 import redis from '../src/index.js';
 
@@ -24,4 +25,29 @@ export function deps(overrides: Partial<ConnectorDeps> = {}): ConnectorDeps {
 /** Parses raw options through the schema, as the config loader does, and creates the exporter. */
 export function createExporter(options: Record<string, unknown>, overrides: Partial<ConnectorDeps> = {}) {
   return redis.create(redis.schema.parse(options), deps(overrides));
+}
+
+/** Loads a YAML config of CSV datasources and Redis targets, runs it once through core's runner, and returns what came out. */
+export async function runConfig(yaml: string, baseDir: string, options: { onProgress?: (summary: Readonly<RunSummary>) => void } = {}) {
+  const connectors: Record<string, ConnectorDefinition> = { csv: csv as ConnectorDefinition, redis: redis as ConnectorDefinition };
+  const { config, issues } = await loadConfig(yaml, { baseDir, resolve: async (_kind, type) => connectors[type] ?? { error: `unknown ${type}` } });
+  if (!config) throw new Error(`config: ${JSON.stringify(issues)}`);
+  const deadLetters: DeadLetterEntry[] = [];
+  const logger = memoryLogger();
+  const pipeline = new Pipeline({
+    config,
+    logger,
+    deadLetters: () => ({
+      location: undefined,
+      write: async (entries: readonly DeadLetterEntry[]) => void deadLetters.push(...entries),
+      close: async () => undefined,
+    }),
+  });
+  try {
+    const checks = await pipeline.check();
+    const summary = await pipeline.run(options.onProgress ? { onProgress: options.onProgress } : {});
+    return { summary, deadLetters, logger, checks };
+  } finally {
+    await pipeline.close();
+  }
 }

@@ -1,7 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { withRetry, type DataRecord } from '@sluice/core';
-import { makeExportRun } from '@sluice/testkit';
+import { defaultSettings, type DataRecord } from '@sluice/core';
+import { makeExportRun, memoryLogger } from '@sluice/testkit';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createExporter } from './helpers.js';
@@ -20,19 +20,20 @@ afterAll(async () => {
   if (server) await rm(server.dir, { recursive: true, force: true });
 });
 
-const policy = { attempts: 30, initialDelay: 100, maxDelay: 500 };
+const retry = { attempts: 30, initialDelay: 100, maxDelay: 500 };
 
-/** Writes `total` records in batches the way core's runner does (retrying the same batch), killing and restarting the server mid-run. */
+/** Writes `total` records in batches the way core's runner does (one write per batch: the session retries its chunks), killing and restarting the server mid-run. */
 async function runThroughRestart(options: Record<string, unknown>, total: number) {
-  const exporter = createExporter({ url: `redis://127.0.0.1:${server.port}`, batch_size: 100, ...options });
-  const run = makeExportRun();
+  const logger = memoryLogger();
+  const exporter = createExporter({ url: `redis://127.0.0.1:${server.port}`, batch_size: 100, ...options }, { settings: { ...defaultSettings(), retry } });
+  expect(exporter.retriesRequests).toBe(true);
+  const run = makeExportRun({ logger });
   const session = await exporter.open(run);
   const records: DataRecord[] = Array.from({ length: total }, (_, i) => ({ id: i, sensor_id: `s-${i}`, value: i * 1.5, at: new Date(1_700_000_000_000 + i) }));
-  let retries = 0;
   let restarted: Promise<void> | undefined;
   for (let offset = 0; offset < total; offset += 500) {
     const batch = records.slice(offset, offset + 500);
-    const write = withRetry(() => session.write(batch, run.signal), policy, { signal: run.signal, onRetry: () => retries++ });
+    const write = session.write(batch, run.signal);
     if (offset === 2000) {
       // Kill while this batch is in flight; bring the server back a little later.
       server.kill();
@@ -44,7 +45,7 @@ async function runThroughRestart(options: Record<string, unknown>, total: number
   await restarted;
   await session.end(run.signal);
   await exporter.close();
-  return { records, retries };
+  return { records, retries: logger.find('write failed, retrying', 'warn').length };
 }
 
 describe('Redis restarted mid-run', () => {
