@@ -3,7 +3,7 @@ export type * from './types.js';
 export { ConnectorError, isRetryable, retryAfterOf, describeError } from './errors.js';
 export { defineConnector, isConnectorDefinition } from './define.js';
 export { parseDuration } from './duration.js';
-export { compileTemplate, runPlaceholders, sanitizeSegment, RUN_PLACEHOLDERS, type CompiledTemplate } from './template.js';
+export { compileTemplate, routeCollision, routeCollisionIssues, runPlaceholders, sanitizeSegment, RUN_PLACEHOLDERS, type CompiledTemplate } from './template.js';
 
 export { loadConfig, loadConfigFile, defaultSettings } from './config/load.js';
 export type { ConnectorKind, ConnectorResolver, ConnectorSection, PipelineConfig, LoadResult, LoadOptions } from './config/load.js';

@@ -1,3 +1,5 @@
+import type { ExportRoute, RouteIssue } from './types.js';
+
 /**
  * Output-path and key templates: `out/{rule}/{date}/{run_id}-{part}.parquet`,
  * `alert:{rule}:{sensor_id}`. A placeholder is `{name}`; `{{` and `}}` are
@@ -132,4 +134,53 @@ export function runPlaceholders(run: {
     ['second', second],
     ['timestamp', String(t.getTime())],
   ]);
+}
+
+/**
+ * Two routes whose sessions render `template` to the same text in every
+ * run (a template without `{rule}` or `{datasource}`, or names that
+ * sanitise alike), or undefined. Placeholders other than the run's stay as
+ * they are written: they never tell two routes apart. An invalid template
+ * gives undefined (its schema reports it).
+ */
+export function routeCollision(template: string, routes: readonly ExportRoute[]): readonly [ExportRoute, ExportRoute] | undefined {
+  let compiled: CompiledTemplate;
+  try {
+    compiled = compileTemplate(template);
+  } catch {
+    return undefined;
+  }
+  const at = new Date(0);
+  const seen = new Map<string, ExportRoute>();
+  for (const route of routes) {
+    const values = runPlaceholders({ runId: 'run', runStartedAt: at, ...route });
+    const text = compiled.render((name) => values.get(name) ?? `{${name}}`);
+    if (text === undefined) continue;
+    const other = seen.get(text);
+    if (other !== undefined) return [other, route];
+    seen.set(text, route);
+  }
+  return undefined;
+}
+
+/**
+ * The issue an exporter's `checkRoutes` reports when two routes render its
+ * `field` template (a `what`: file, key) to the same text, with the fix.
+ */
+export function routeCollisionIssues(template: string, routes: readonly ExportRoute[], field: string, what: string): RouteIssue[] {
+  const pair = routeCollision(template, routes);
+  if (pair === undefined) return [];
+  const [a, b] = pair;
+  const placeholders = compileTemplate(template).placeholders;
+  const missing = (['rule', 'datasource'] as const).filter((name) => a[name] !== b[name] && !placeholders.includes(name));
+  const hint =
+    missing.length > 0
+      ? `put ${missing.map((name) => `{${name}}`).join(' and ')} in ${field}`
+      : 'their names are alike once made safe (/, \\ and control characters become _): rename one';
+  return [
+    {
+      field,
+      message: `rule "${a.rule}" / datasource "${a.datasource}" and rule "${b.rule}" / datasource "${b.datasource}" would write the same ${what} in every run: ${hint}`,
+    },
+  ];
 }

@@ -341,4 +341,24 @@ export interface ConnectorDefinition<S extends z.ZodType = z.ZodType, K extends 
   /** The connector's options, without `type`. The only truth about them. */
   readonly schema: S;
   create(config: z.infer<S>, deps: ConnectorDeps): K extends 'source' ? Source : Exporter;
+  /**
+   * Exporters: problems only the whole config shows, given every route that
+   * delivers here (one session per route and run), e.g. two routes whose
+   * sessions would write one output path. Validation reports each issue at
+   * `export_targets.<name>.<field>` with its line.
+   */
+  checkRoutes?(config: z.infer<S>, routes: readonly ExportRoute[]): readonly RouteIssue[];
+}
+
+/** One way records reach an export target in every run: a rule reading a datasource. */
+export interface ExportRoute {
+  readonly rule: string;
+  readonly datasource: string;
+  readonly target: string;
+}
+
+/** A problem {@link ConnectorDefinition.checkRoutes} found, about one option (`field`) or the whole section. */
+export interface RouteIssue {
+  readonly field?: string;
+  readonly message: string;
 }

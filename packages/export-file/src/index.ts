@@ -1,4 +1,4 @@
-import { defineConnector, type ConnectorDefinition } from '@sluice/core';
+import { defineConnector, routeCollisionIssues, type ConnectorDefinition } from '@sluice/core';
 import { FileExporter } from './exporter.js';
 import { fileOptionsSchema } from './schema.js';
 
@@ -18,6 +18,8 @@ const file: ConnectorDefinition<typeof fileOptionsSchema, 'exporter'> = defineCo
   kind: 'exporter',
   schema: fileOptionsSchema,
   create: (config, deps) => new FileExporter(config, deps),
+  // Two sessions of a run writing one file would be refused at run time (their records dead-lettered): say so up front.
+  checkRoutes: (config, routes) => routeCollisionIssues(config.path, routes, 'path', 'file'),
 });
 // Annotated so the published types name the schema, not zod's internals.
 export default file;

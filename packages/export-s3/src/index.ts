@@ -1,4 +1,4 @@
-import { defineConnector } from '@sluice/core';
+import { defineConnector, routeCollisionIssues } from '@sluice/core';
 import { S3Exporter } from './exporter.js';
 import { s3ExporterSchema } from './schema.js';
 
@@ -21,4 +21,6 @@ export default defineConnector({
   kind: 'exporter',
   schema: s3ExporterSchema,
   create: (config, deps) => new S3Exporter(config, deps),
+  // Two sessions of a run writing one key would be refused at run time (their records dead-lettered): say so up front.
+  checkRoutes: (config, routes) => routeCollisionIssues(config.key_template, routes, 'key_template', 'key'),
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { z } from '@sluice/core';
+import { defineConnector, loadConfig, z, type ConnectorDefinition } from '@sluice/core';
 import connector, { s3ExporterSchema } from '../src/index.js';
 import { parseByteSize } from '../src/size.js';
 
@@ -69,5 +69,29 @@ describe('options schema', () => {
     expect(parseByteSize(0)).toBeUndefined();
     expect(issues({ bucket: 'archive', part_size: '1MiB' })).toEqual([expect.stringMatching(/^part_size: .*5MiB/)]);
     expect(issues({ bucket: 'archive', max_object_size: 'huge' })).toEqual([expect.stringMatching(/^max_object_size: /)]);
+  });
+});
+
+describe('validation of the routes into one S3 target', () => {
+  const memory = defineConnector({ type: 'memory', kind: 'source', schema: z.strictObject({}), create: () => ({ async *read() {} }) }) as ConnectorDefinition;
+  const resolve = async (kind: string) => (kind === 'source' ? memory : (connector as ConnectorDefinition));
+  const text = (keyTemplate: string) => `datasources:
+  a: { type: memory }
+  b: { type: memory }
+processing_rules:
+  - { name: all, threshold_field: v, threshold_type: is_not_null, export_target: lake }
+export_targets:
+  lake:
+    type: s3
+    bucket: lake
+    key_template: "${keyTemplate}"
+`;
+
+  it('refuses a key_template two routes would both render, with its line; accepts one that tells them apart', async () => {
+    const { issues } = await loadConfig(text('{rule}/{run_id}-{part}.{ext}'), { resolve, env: {} });
+    expect(issues).toEqual([
+      expect.objectContaining({ path: 'export_targets.lake.key_template', line: 10, message: expect.stringContaining('would write the same key in every run: put {datasource} in key_template') }),
+    ]);
+    expect((await loadConfig(text('{rule}/{datasource}/{run_id}-{part}.{ext}'), { resolve, env: {} })).issues).toEqual([]);
   });
 });

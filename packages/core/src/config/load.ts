@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { z } from 'zod';
 import type { RuleConfig } from '../rules/schema.js';
-import type { ConnectorDefinition, Settings } from '../types.js';
+import type { ConnectorDefinition, ExportRoute, Settings } from '../types.js';
 import { didYouMean, formatPath, zodIssues, type ConfigIssue, type PathSegment } from './issues.js';
 import { envelopeSchema, settingsSchema, type SettingsConfig } from './schema.js';
 import { parseYamlSource, type YamlSource } from './yaml-source.js';
@@ -90,6 +90,7 @@ export async function loadConfig(text: string, options: LoadOptions): Promise<Lo
     validateSections(raw.export_targets, 'export_targets', 'exporter', options.resolve, source, issues),
   ]);
   checkReferences(raw.processing_rules, raw.datasources, raw.export_targets, source, issues);
+  checkRoutes(raw.processing_rules, datasources, targets, source, issues);
 
   // A value whose variable was unset fails its schema too; the variable is the news.
   const unset = new Set(source.issues.map((issue) => issue.path));
@@ -244,6 +245,35 @@ function checkReferences(rules: unknown, datasources: unknown, targets: unknown,
 
   for (const name of sourceNames) if (!usedSources.has(name)) report(['datasources', name], 'no rule reads this datasource; it will not be read', 'warning');
   for (const name of targetNames) if (!usedTargets.has(name)) report(['export_targets', name], 'no rule exports to this target', 'warning');
+}
+
+/**
+ * Gives each export target whose connector asks (`checkRoutes`) the routes
+ * that deliver to it: every rule × datasource it reads (all datasources when
+ * a rule names none) × target.
+ */
+function checkRoutes(rules: unknown, datasources: readonly ConnectorSection[], targets: readonly ConnectorSection[], source: YamlSource, issues: ConfigIssue[]): void {
+  if (!Array.isArray(rules)) return;
+  const sourceNames = datasources.map((section) => section.name);
+  for (const target of targets) {
+    const check = target.definition.checkRoutes;
+    if (check === undefined) continue;
+    const routes: ExportRoute[] = [];
+    for (const rule of rules) {
+      if (rule === null || typeof rule !== 'object' || typeof (rule as { name?: unknown }).name !== 'string') continue;
+      const r = rule as Record<string, unknown>;
+      if (!listOf(r.export_target, r.export_targets).includes(target.name)) continue;
+      const named = listOf(r.datasource, r.datasources).filter((name): name is string => typeof name === 'string');
+      for (const datasource of named.length > 0 ? named : sourceNames) {
+        if (sourceNames.includes(datasource)) routes.push({ rule: r.name as string, datasource, target: target.name });
+      }
+    }
+    if (routes.length < 2) continue;
+    for (const issue of check(target.options, routes)) {
+      const at: PathSegment[] = issue.field === undefined ? ['export_targets', target.name] : ['export_targets', target.name, issue.field];
+      issues.push({ path: formatPath(at), message: issue.message, severity: 'error', ...source.locate(at) });
+    }
+  }
 }
 
 function toSettings(settings: SettingsConfig, baseDir: string): Settings {
