@@ -169,7 +169,7 @@ class RedisSession implements ExportSession {
     signal.throwIfAborted();
     if (rejected.length > 0) {
       this.exportRun.logger.warn(
-        { target: this.exportRun.target, rule: this.exportRun.rule, rejected: rejected.length, err: describeError(rejected[0]!.error) },
+        { rejected: rejected.length, err: describeError(rejected[0]!.error) },
         `${deps.path}: ${rejected.length} record(s) not written (refused by redis, or still failing after the retries); they go to the dead-letter store`,
       );
     }
@@ -238,7 +238,7 @@ class RedisSession implements ExportSession {
           signal,
           onRetry: (error, retry, delay) =>
             this.exportRun.logger.warn(
-              { err: describeError(error), retry, delay_ms: Math.round(delay), records: pending.length, rule: this.exportRun.rule },
+              { err: describeError(error), retry, delay_ms: Math.round(delay), records: pending.length },
               `${where}: write failed, retrying`,
             ),
         },

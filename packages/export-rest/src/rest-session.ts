@@ -75,7 +75,7 @@ export class RestSession implements ExportSession {
     }
     if (rejected.length > 0) {
       this.#run.logger.warn(
-        { target: this.#run.target, rule: this.#run.rule, rejected: rejected.length, requests: refused },
+        { rejected: rejected.length, requests: refused },
         `${this.#ctx.where}: ${rejected.length} record(s) not delivered (refused, or still failing after the retries); they go to the dead-letter store`,
       );
     }
@@ -88,7 +88,7 @@ export class RestSession implements ExportSession {
       signal,
       onRetry: (error, retry, delay) =>
         this.#run.logger.warn(
-          { err: describeError(error), retry, delay_ms: Math.round(delay), records: chunk.records.length, rule: this.#run.rule },
+          { err: describeError(error), retry, delay_ms: Math.round(delay), records: chunk.records.length },
           `${this.#ctx.where}: request failed, retrying`,
         ),
     });
