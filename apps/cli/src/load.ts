@@ -9,7 +9,8 @@ import { createResolver } from './registry.js';
  * Throws an ExitError (exit code 2) when there are errors; nothing connects.
  */
 export async function loadValidConfig(file: string): Promise<PipelineConfig> {
-  const display = path.relative(process.cwd(), file) || file;
+  // As the user wrote it when absolute; else relative to where they are (`../x.yaml` from a path given from elsewhere).
+  const display = path.isAbsolute(file) ? file : path.relative(process.cwd(), file) || file;
   const { config, issues } = await loadConfigFile(file, { resolve: createResolver(), env: process.env });
   // What starting and reading a config compiled is what every start compiles again: keep it for the next (see core's script-cache.ts).
   saveCompileCaches();

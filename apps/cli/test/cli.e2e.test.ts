@@ -236,6 +236,10 @@ export_targets:
 
   it('exits 2 for a missing config file and for bad usage', async () => {
     expect((await sluice(['run', '--config', 'nope.yaml'], { cwd: dir })).code).toBe(2);
+    // An absolute path is shown as given, not as a climb from the working folder.
+    const absolute = await sluice(['run', '--config', '/nonexistent/sluice.yaml'], { cwd: dir });
+    expect(absolute.code).toBe(2);
+    expect(absolute.stderr).toMatch(/^\/nonexistent\/sluice\.yaml /m);
     expect((await sluice(['run', '--interval', 'soon'], { cwd: dir })).code).toBe(2);
     expect((await sluice(['frobnicate'], { cwd: dir })).code).toBe(2);
   });

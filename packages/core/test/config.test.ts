@@ -158,6 +158,10 @@ export_targets:`);
     expect(twice.issues).toEqual([
       expect.objectContaining({ path: '(yaml)', line: 6, message: 'duplicate key "port": a key may appear once per mapping' }),
     ]);
+    const unquoted = await loadConfig('datasources:\n  s: { type: postgresql, host: ${PGHOST}, database: d, query: q }\nprocessing_rules: []\nexport_targets: {}\n', { resolve, env: {} });
+    expect(unquoted.issues).toEqual([
+      expect.objectContaining({ path: '(yaml)', line: 2, message: expect.stringContaining('a ${VAR} inside { } or [ ] must be quoted: "${VAR}"') }),
+    ]);
     const inFlow = await loadConfig('datasources: { a: 1, a: 2 }\n', { resolve, env: {} });
     expect(inFlow.issues[0]).toMatchObject({ line: 1, message: 'duplicate key "a": a key may appear once per mapping' });
   });

@@ -105,8 +105,10 @@ export async function run(options: RunCommandOptions): Promise<number> {
 
 function report(summary: RunSummary, format: RunCommandOptions['summary'], logger: { info(obj: object, msg?: string): void }): void {
   const { sources, rules, targets, runId, durationMs, read, matched, exported, deadLettered, invalid, ok, deadLetterFile } = summary;
+  // In a terminal the table below shows the details: the log line keeps to the totals there instead of printing them twice.
+  const details = format === 'table' && process.stderr.isTTY ? {} : { sources, rules, targets };
   logger.info(
-    { run_id: runId, duration_ms: durationMs, read, matched, exported, dead_lettered: deadLettered, invalid, ok, dead_letter_file: deadLetterFile, sources, rules, targets },
+    { run_id: runId, duration_ms: durationMs, read, matched, exported, dead_lettered: deadLettered, invalid, ok, dead_letter_file: deadLetterFile, ...details },
     'run finished',
   );
   if (format === 'table') process.stderr.write(renderSummary(summary));

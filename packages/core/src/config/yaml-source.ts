@@ -26,10 +26,11 @@ export function parseYamlSource(text: string, env: Readonly<Record<string, strin
     return { line, column: col };
   };
 
-  for (const error of [...doc.errors, ...doc.warnings]) {
+  // After the first syntax error the parser's view of the rest is guesswork: its later errors are that error's echoes.
+  for (const error of [...doc.errors.slice(0, 1), ...doc.warnings]) {
     issues.push({
       path: '(yaml)',
-      message: error.code === 'DUPLICATE_KEY' ? duplicateKey(text, error.pos[0]) : (error.message.split('\n')[0] ?? error.message),
+      message: error.code === 'DUPLICATE_KEY' ? duplicateKey(text, error.pos[0]) : syntaxMessage(text, error.message.split('\n')[0] ?? error.message, error.pos[0]),
       severity: doc.errors.includes(error as never) ? 'error' : 'warning',
       ...position(error.pos[0]),
     });
@@ -109,4 +110,17 @@ function duplicateKey(text: string, offset: number): string {
   const rest = text.slice(offset, text.indexOf('\n', offset) === -1 ? undefined : text.indexOf('\n', offset));
   const key = /^\s*("(?:[^"\\]|\\.)*"|'(?:[^']|'')*'|[^:#]*?)\s*:/.exec(rest)?.[1];
   return key ? `duplicate key ${/^["']/.test(key) ? key : JSON.stringify(key)}: a key may appear once per mapping` : 'duplicate key: a key may appear once per mapping';
+}
+
+/**
+ * yaml's message, with the fix when the line holds an unquoted `${VAR}`
+ * inside `{ … }` or `[ … ]`, where YAML reads its braces as structure.
+ */
+function syntaxMessage(text: string, message: string, offset: number): string {
+  const start = text.lastIndexOf('\n', offset - 1) + 1;
+  const end = text.indexOf('\n', offset);
+  const line = text.slice(start, end === -1 ? undefined : end);
+  const unquoted = /[{[,]\s*[^"'\s,{[]*\$\{|:\s+\$\{/.exec(line);
+  if (unquoted === null || !/[{[]/.test(line)) return message;
+  return `${message} (a \${VAR} inside { } or [ ] must be quoted: "\${VAR}")`;
 }
