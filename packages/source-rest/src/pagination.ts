@@ -85,6 +85,15 @@ export function createPaginator(options: Pagination): Paginator {
           return withParam(url, options.cursor_param, String(cursor));
         },
       };
+    case 'next_url':
+      return {
+        first: (base) => base,
+        next({ url, body }) {
+          const next = getPath(body, options.next_path);
+          // Relative to the page it came in, as a browser resolves a link; the reader refuses another origin.
+          return typeof next === 'string' && next !== '' ? new URL(next, url) : undefined;
+        },
+      };
     case 'link':
       return {
         first: (base) => base,

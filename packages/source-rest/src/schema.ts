@@ -40,9 +40,13 @@ const pagination = z
     z.strictObject({
       type: z.literal('link').describe('Follows the RFC 8288 `Link: <...>; rel="next"` response header'),
     }),
+    z.strictObject({
+      type: z.literal('next_url').describe('Follows the next page\'s URL given in the response body (Django REST framework `next`, `links.next`, `next_page_url`)'),
+      next_path: z.string().min(1).describe('Dotted path of the next page\'s URL (absolute or relative) in the response body, e.g. next or links.next; null, empty or absent ends the read'),
+    }),
   ])
   .default({ type: 'none' })
-  .describe('How to fetch further pages: none, page, offset, cursor or link');
+  .describe('How to fetch further pages: none, page, offset, cursor, link or next_url');
 
 /** Options of a `type: rest_api` (alias `http`) datasource. */
 export const restSourceSchema = z.strictObject({

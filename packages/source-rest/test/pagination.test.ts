@@ -133,6 +133,26 @@ describe('pagination', () => {
     await src.close?.();
   });
 
+  it('next_url: follows the next page\'s URL from the body (relative, absolute, keeping the query) until null', async () => {
+    server = await startHttpReceiver((req, res) => {
+      const u = new URL(req.url ?? '/', 'http://x');
+      const page = Number(u.searchParams.get('page') ?? 1);
+      const next = page === 1 ? '/api/rows?page=2&filter=hot' : page === 2 ? `${server!.url}/api/rows?page=3&filter=hot` : null;
+      sendJson(res, { count: items.length, links: { next }, results: items.slice((page - 1) * 10, page * 10) });
+    });
+    const src = source({ url: `${server.url}/api/rows?filter=hot`, records_path: 'results', pagination: { type: 'next_url', next_path: 'links.next' } });
+    expect((await collect(src.read(makeReadContext()))).flat()).toEqual(items);
+    expect(server.requests.map((r) => r.url)).toEqual(['/api/rows?filter=hot', '/api/rows?page=2&filter=hot', '/api/rows?page=3&filter=hot']);
+    await src.close?.();
+  });
+
+  it('next_url: refuses a next page on another origin', async () => {
+    server = await startHttpReceiver((_req, res) => sendJson(res, { next: 'http://127.0.0.2:9/evil', results: [{ a: 1 }] }));
+    const src = source({ url: server.url, records_path: 'results', pagination: { type: 'next_url', next_path: 'next' }, auth: { type: 'bearer', token: 'tok-secret' } });
+    await expect(collect(src.read(makeReadContext()))).rejects.toThrow(/another origin/);
+    await src.close?.();
+  });
+
   it('max_pages stops an API that never ends, with a warning', async () => {
     let n = 0;
     server = await startHttpReceiver((_req, res) => sendJson(res, { items: [{ n: n++ }], next: `c${n}` }));
