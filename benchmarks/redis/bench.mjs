@@ -18,6 +18,8 @@ const require = createRequire(new URL('../../packages/export-redis/package.json'
 const { Redis } = require('ioredis');
 const exporterPath = process.env.EXPORTER ?? new URL('../../packages/export-redis/dist/index.bundle.js', import.meta.url).pathname;
 const { default: redisConnector } = await import(pathToFileURL(exporterPath).href);
+// The settings a run gives its exporters (retries, timeout), from the core this exporter is built against.
+const { defaultSettings } = await import(pathToFileURL(createRequire(exporterPath).resolve('@sluice/core')).href);
 
 const url = process.env.SLUICE_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const REPS = Number(process.env.REPS ?? 5);
@@ -67,7 +69,7 @@ const options = redisConnector.schema.parse({
   ...(process.env.CHUNK ? { batch_size: Number(process.env.CHUNK) } : {}),
   ...(process.env.IN_FLIGHT ? { max_in_flight: Number(process.env.IN_FLIGHT) } : {}),
 });
-const exporter = redisConnector.create(options, { name: 'bench', path: 'export_targets.bench', logger, settings: {}, baseDir: process.cwd() });
+const exporter = redisConnector.create(options, { name: 'bench', path: 'export_targets.bench', logger, settings: defaultSettings(), baseDir: process.cwd() });
 
 async function sluice(tag) {
   const signal = new AbortController().signal;

@@ -78,7 +78,10 @@ export class RedisConnection {
   async run<T>(call: (client: RedisClientLike) => Promise<T>, ms: number, signal: AbortSignal, idempotent: boolean): Promise<T> {
     let timer: NodeJS.Timeout | undefined;
     let timedOut = false;
+    // 0 (or no finite value) is no limit, as for every other timeout of a run (core's withTimeout).
+    const limited = ms > 0 && Number.isFinite(ms);
     const deadline = new Promise<never>((_, reject) => {
+      if (!limited) return;
       timer = setTimeout(() => {
         timedOut = true;
         reject(new Error('timeout'));

@@ -73,7 +73,8 @@ const LONE_SURROGATE = /\p{Cs}/u;
  * keeps the original text.
  */
 function illFormed(key: string, record: DataRecord, commands: CommandWords[]): string | undefined {
-  if (!commands.some((words) => words.some((word) => LONE_SURROGATE.test(word)))) return undefined;
+  // isWellFormed is a native scan, several times cheaper per word than the regular expression: it runs on every word sent.
+  if (commands.every((words) => words.every((word) => (word as string & { isWellFormed(): boolean }).isWellFormed()))) return undefined;
   let where = 'the key';
   if (!LONE_SURROGATE.test(key)) {
     where = 'a value';

@@ -43,6 +43,17 @@ export_targets:
 `;
 }
 
+describe('settings.timeout: 0', () => {
+  it('is no limit, as everywhere else in a run: every record is written', async () => {
+    const { summary } = await runConfig(
+      config('{ timeout: 0 }', `{ type: redis, url: "redis://127.0.0.1:${server.port}/0", data_type: list, key_template: "t0:{k}" }`),
+      dir,
+    );
+    expect(summary.targets.t).toEqual({ routed: 6, exported: 6, deadLettered: 0 });
+    expect(await reader.llen('t0:g1')).toBe(1);
+  });
+});
+
 describe('a record refused per record', () => {
   it('stays rejected when a later chunk of its batch loses its connection and is retried', async () => {
     await reader.set('wl:bad', 'a string, not a list');
