@@ -1,7 +1,7 @@
 import { constants, createReadStream } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { ConnectorError, parseDuration, redactUrl, type ConnectorDeps, type DataRecord, type PushdownRules, type ReadContext, type Source } from '@sluice/core';
+import { ConnectorError, isRetryable, parseDuration, redactUrl, type ConnectorDeps, type DataRecord, type PushdownRules, type ReadContext, type Source } from '@sluice/core';
 import { BatchCollector } from './batches.js';
 import { createDecoder, decodeText } from './decode.js';
 import { FastTokenizer } from './fast-tokenizer.js';
@@ -24,7 +24,8 @@ interface Input {
   readonly name: string;
   /** The local file, when it is one (big ones are read by worker threads). */
   readonly file?: string;
-  open(signal: AbortSignal): Promise<AsyncIterable<Uint8Array>>;
+  /** `line` tells the line being read, for an error found in the bytes (a corrupt `.gz`). */
+  open(signal: AbortSignal, line?: () => number): Promise<AsyncIterable<Uint8Array>>;
 }
 
 /** Whether the fast tokenizer covers the configured dialect. */
@@ -70,6 +71,26 @@ export class CsvSource implements Source {
 
   async *read(ctx: ReadContext): AsyncGenerator<DataRecord[]> {
     const batches = new BatchCollector(Math.max(1, ctx.batchSize));
+    let yielded = false;
+    try {
+      for await (const batch of this.readInputs(ctx, batches)) {
+        yielded = true;
+        yield batch;
+      }
+    } catch (error) {
+      // Records read before a failure are delivered before it is reported
+      // (every record read is exported, dead-lettered or not matched). Not
+      // when nothing went out yet and the error is retryable: the runner then
+      // reads the input again from its start, and would get them twice.
+      if (!ctx.signal.aborted && (yielded || !isRetryable(error))) {
+        for (const batch of batches.take(true)) yield this.flush(batch, batches, ctx);
+        if (batches.skipped > 0) this.flush([], batches, ctx);
+      }
+      throw error;
+    }
+  }
+
+  private async *readInputs(ctx: ReadContext, batches: BatchCollector): AsyncGenerator<DataRecord[]> {
     const inputs = await this.inputs();
     if (inputs.length === 0) ctx.logger.warn({ path: this.config.path }, `${this.deps.path}: no file matches "${this.config.path}"`);
     for (const input of inputs) {
@@ -97,7 +118,7 @@ export class CsvSource implements Source {
         },
       });
       const tokenizer = await this.tokenizer(handler, input.name);
-      const chunks = await input.open(ctx.signal);
+      const chunks = await input.open(ctx.signal, () => tokenizer.nextLine);
       for await (const text of decodeText(chunks, this.config.encoding)) {
         tokenizer.write(text);
         for (const batch of batches.take(false)) yield this.flush(batch, batches, ctx);
@@ -204,7 +225,7 @@ export class CsvSource implements Source {
     return files.map((file) =>
       // A compressed file has no byte ranges to hand to worker threads: it is read in one thread.
       GZIP_FILE.test(file)
-        ? { name: this.displayPath(file), open: (signal) => this.openGzipFile(file, signal) }
+        ? { name: this.displayPath(file), open: (signal, line) => this.openGzipFile(file, signal, line) }
         : { name: this.displayPath(file), file, open: (signal) => this.openFile(file, signal) },
     );
   }
@@ -220,7 +241,7 @@ export class CsvSource implements Source {
   }
 
   /** A `.gz` file, decompressed as it is read; nothing is opened before the first read, so `check` leaves no file open. */
-  private async openGzipFile(file: string, signal: AbortSignal): Promise<AsyncIterable<Uint8Array>> {
+  private async openGzipFile(file: string, signal: AbortSignal, line?: () => number): Promise<AsyncIterable<Uint8Array>> {
     await this.checkFile(file);
     const { decodeContent, CorruptDataError } = await import('./content-encoding.js');
     const shown = this.displayPath(file);
@@ -230,7 +251,8 @@ export class CsvSource implements Source {
         yield* decodeContent(createReadStream(file, { highWaterMark: FILE_CHUNK, signal }), ['gzip']);
       } catch (error) {
         if (!(error instanceof CorruptDataError)) throw error;
-        throw new ConnectorError(`path: file "${shown}" does not decode as gzip (${error.message}); is it corrupt or cut short?`, { where, retryable: false });
+        const at = line === undefined ? '' : ` at line ${line()} (the rows before it were read)`;
+        throw new ConnectorError(`path: file "${shown}" does not decode as gzip${at} (${error.message}); is it corrupt or cut short?`, { where, retryable: false });
       }
     })();
   }

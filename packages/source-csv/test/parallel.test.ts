@@ -2,7 +2,7 @@ import { compilePushdown, compileRule, normalizeRule, type PushdownRules, type R
 import { gzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parallelStats, tuning } from '../src/parallel.js';
-import { makeSource, readAll, tempDir } from './helpers.js';
+import { makeSource, readAll, readUntilError, tempDir } from './helpers.js';
 
 // Workers run the built worker (dist/parallel-worker.js): `pnpm turbo run build --filter=@sluice/source-csv` first.
 
@@ -91,6 +91,18 @@ describe('parallel read (worker threads) vs one thread', () => {
       });
     }
   }
+
+  it('a record that fails the read late in the file: the rows before it are delivered first', async () => {
+    tuning.rangeBytes = 1000;
+    tuning.readWhileStarting = false;
+    Object.assign(parallelStats, { ranges: 0, inline: 0, fallbacks: 0 });
+    const rows = Array.from({ length: 3000 }, (_, i) => `${i + 1},ok\n`).join('');
+    const file = await tmp.write('late-oversize.csv', `id,v\n${rows}3001,"unclosed\n${'3002,ok\n'.repeat(50)}`);
+    const { records, error } = await readUntilError(makeSource({ path: file, parallelism: 2, max_record_size: 100 }, tmp.dir), { batchSize: 1000 });
+    expect(parallelStats.ranges).toBeGreaterThan(5);
+    expect(records.length).toBe(3000);
+    expect((error as Error).message).toContain('late-oversize.csv:3002: a record is longer than max_record_size');
+  });
 
   it('rules of every kind, decided on bytes or not: same records, rejects and counts as one thread', async () => {
     tuning.rangeBytes = 1000;
