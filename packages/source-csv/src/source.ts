@@ -251,7 +251,7 @@ export class CsvSource implements Source {
         yield* decodeContent(createReadStream(file, { highWaterMark: FILE_CHUNK, signal }), ['gzip']);
       } catch (error) {
         if (!(error instanceof CorruptDataError)) throw error;
-        const at = line === undefined ? '' : ` at line ${line()} (the rows before it were read)`;
+        const at = line === undefined ? '' : ` at line ${line()}`;
         throw new ConnectorError(`path: file "${shown}" does not decode as gzip${at} (${error.message}); is it corrupt or cut short?`, { where, retryable: false });
       }
     })();
