@@ -1,8 +1,9 @@
 import { constants, createReadStream } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { ConnectorError, isRetryable, parseDuration, redactUrl, type ConnectorDeps, type DataRecord, type PushdownRules, type ReadContext, type Source } from '@sluice/core';
+import { ConnectorError, isRetryable, parseDuration, parseIsoTime, redactUrl, type ConnectorDeps, type DataRecord, type PushdownRules, type ReadContext, type Source } from '@sluice/core';
 import { BatchCollector } from './batches.js';
+import { useTimeParser } from './convert.js';
 import { createDecoder, decodeText } from './decode.js';
 import { FastTokenizer } from './fast-tokenizer.js';
 import { expandGlob } from './glob.js';
@@ -11,6 +12,9 @@ import { planParallel, readParallel } from './parallel.js';
 import { RowHandler } from './rows.js';
 import type { Tokenizer } from './tokenizer.js';
 import type { CsvSourceConfig } from './types.js';
+
+// Typed timestamps convert exactly as the rule engine reads time text.
+useTimeParser(parseIsoTime);
 
 /** A local file read through gunzip. */
 const GZIP_FILE = /\.gz$/i;

@@ -1,4 +1,4 @@
-import { compilePushdown, compileRule, normalizeRule, type RuleConfig } from '@sluice/core';
+import { compilePushdown, compileRule, normalizeRule, toTime, type RuleConfig } from '@sluice/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeSource, PATHS, readAll, tempDir } from './helpers.js';
 
@@ -92,6 +92,36 @@ describe.each(PATHS)('dialect (%s)', (_name, fast) => {
       ['3', 'column "value": "abc" is not a valid number'],
       ['5', 'column "ts": "yesterday" is not a valid timestamp'],
     ]);
+  });
+
+  it('converts timestamps as the rule engine reads them: UTC without an offset, whatever TZ, impossible dates refused', async () => {
+    const texts = [
+      '2024-01-01T10:00:00',
+      '2024-01-01 10:00:00',
+      '2024-01-01',
+      '2024-02-30',
+      '2023-02-29T12:00:00Z',
+      '2024-01-01T24:00:00Z',
+      '2024-01-01T10:00:00+02',
+      '2024-01-01T10:00:00+0200',
+      '2024-06-31',
+      '2024-02-29T23:59:59.999-05:30',
+    ];
+    const saved = process.env.TZ;
+    process.env.TZ = 'America/New_York';
+    try {
+      const { records, ctx } = await read(`id,ts\n${texts.map((t, i) => `${i},${t}`).join('\n')}\n`, { types: { ts: 'timestamp' } }, fast);
+      const valid = texts.flatMap((t, i) => (toTime(t) === undefined ? [] : [{ id: String(i), ts: new Date(toTime(t)!) }]));
+      expect(records).toEqual(valid);
+      expect(records.slice(0, 2).map((r) => (r.ts as Date).toISOString())).toEqual(['2024-01-01T10:00:00.000Z', '2024-01-01T10:00:00.000Z']);
+      expect(records.find((r) => r.id === '6')?.ts).toEqual(new Date('2024-01-01T08:00:00Z'));
+      expect(ctx.rejected.map((r) => r.error.message)).toEqual(
+        ['2024-02-30', '2023-02-29T12:00:00Z', '2024-01-01T24:00:00Z', '2024-06-31'].map((t) => `column "ts": "${t}" is not a valid timestamp`),
+      );
+    } finally {
+      if (saved === undefined) delete process.env.TZ;
+      else process.env.TZ = saved;
+    }
   });
 
   it('rejects numbers beyond the double range, as the rule engine does, instead of reading them as Infinity', async () => {
