@@ -180,6 +180,17 @@ describe.each(PATHS)('dialect (%s)', (_name, fast) => {
     expect(utf16.records).toEqual([{ a: '1', b: '😀' }]);
   });
 
+  it('decodes ascii as WHATWG does (windows-1252), never masking a byte to 7 bits', async () => {
+    const content = Buffer.from([...Buffer.from('id,name\n1,caf'), 0xe9, ...Buffer.from('\n2,'), 0x80, ...Buffer.from('uro\n')]);
+    for (const encoding of ['ascii', 'ASCII', 'us-ascii']) {
+      const { records } = await read(content, { encoding }, fast);
+      expect(records).toEqual([
+        { id: '1', name: 'café' },
+        { id: '2', name: '€uro' },
+      ]);
+    }
+  });
+
   it('keeps empty lines as rows when skip_empty_lines is off', async () => {
     const { records, ctx } = await read('a\n1\n\n2\n', { skip_empty_lines: false }, fast);
     expect(records).toEqual([{ a: '1' }, { a: '' }, { a: '2' }]);
