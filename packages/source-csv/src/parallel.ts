@@ -318,6 +318,7 @@ function handlerOptions(options: Options): ConstructorParameters<typeof RowHandl
     where: options.where,
     header: false,
     columns: plan.columns,
+    ...(config.columns === undefined && plan.headerLines === 1 ? { columnsLine: 1 } : {}),
     types: config.types,
     sourceField: undefined,
     pushdown: ctx.rules,

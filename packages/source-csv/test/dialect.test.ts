@@ -191,6 +191,17 @@ describe.each(PATHS)('dialect (%s)', (_name, fast) => {
     }
   });
 
+  it('fails on a column name given twice, or a source_field named like a column, instead of dropping values', async () => {
+    await expect(read('a,a,,b,\n1,2,3,4,5\n', {}, fast)).rejects.toThrow(
+      /datasources\.readings: f-\w+\.csv:1: the header names column "a" twice \(columns 1 and 2\).*`columns: \[\.\.\.\]`/,
+    );
+    await expect(read('a,b,,c,\n1,2,3,4,5\n', {}, fast)).rejects.toThrow(/names column "" twice \(columns 3 and 5\)/);
+    const { records } = await read('a,a,,b,\n1,2,3,4,5\n', { columns: ['a', 'a2', 'x', 'b', 'y'] }, fast);
+    expect(records).toEqual([{ a: '1', a2: '2', x: '3', b: '4', y: '5' }]);
+    await expect(read('1,2\n', { header: false, columns: ['p', 'p'] }, fast)).rejects.toThrow(/columns names column "p" twice \(columns 1 and 2\)/);
+    await expect(read('id,v\n1,10\n', { source_field: 'v' }, fast)).rejects.toThrow(/source_field: "v" is also column 2 of f-\w+\.csv, whose values it would replace/);
+  });
+
   it('keeps empty lines as rows when skip_empty_lines is off', async () => {
     const { records, ctx } = await read('a\n1\n\n2\n', { skip_empty_lines: false }, fast);
     expect(records).toEqual([{ a: '1' }, { a: '' }, { a: '2' }]);

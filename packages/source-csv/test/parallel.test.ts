@@ -104,6 +104,12 @@ describe('parallel read (worker threads) vs one thread', () => {
     expect((error as Error).message).toContain('late-oversize.csv:3002: a record is longer than max_record_size');
   });
 
+  it('a header naming a column twice fails the read, as in one thread', async () => {
+    tuning.rangeBytes = 1000;
+    const file = await tmp.write('dup-header.csv', `id,value,value\n${'1,2,3\n'.repeat(3000)}`);
+    await expect(readAll(makeSource({ path: file, parallelism: 2 }, tmp.dir))).rejects.toThrow(/dup-header\.csv:1: the header names column "value" twice \(columns 2 and 3\)/);
+  });
+
   it('rules of every kind, decided on bytes or not: same records, rejects and counts as one thread', async () => {
     tuning.rangeBytes = 1000;
     tuning.readBytes = 256;
