@@ -2,6 +2,7 @@ import { chmod } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
 import { isRetryable } from '@sluice/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import csv from '../src/index.js';
 import { makeSource, PATHS, readAll, readUntilError, tempDir } from './helpers.js';
 
 let tmp: Awaited<ReturnType<typeof tempDir>>;
@@ -113,6 +114,9 @@ describe('options', () => {
     expect(() => makeSource({ path: 'a.csv', header: false }, tmp.dir)).toThrow(/needs `columns/);
     expect(() => makeSource({ path: 'a.csv', delimiter: ';;' }, tmp.dir)).toThrow(/exactly one character/);
     expect(() => makeSource({ path: 'a.csv', colums: ['x'] }, tmp.dir)).toThrow();
-    expect(() => makeSource({ path: 'a.csv', encoding: 'klingon' }, tmp.dir)).toThrow(/encoding "klingon" is not supported/);
+    expect(csv.schema.safeParse({ path: 'a.csv', encoding: 'klingon' }).error?.issues).toEqual([
+      expect.objectContaining({ path: ['encoding'], message: expect.stringContaining('encoding "klingon" is not supported') }),
+    ]);
+    expect(csv.schema.safeParse({ path: 'a.csv', encoding: 'windows-1252' }).success).toBe(true);
   });
 });
