@@ -128,6 +128,10 @@ export class RowHandler implements RowSink {
   private row(count: number, line: number, text: string, rawStart: number, rawEnd: number): void {
     if (this.skipHeader) {
       this.skipHeader = false;
+      if (this.names && count !== this.names.length) {
+        // Every row would be rejected as ragged: one error says why.
+        this.options.fail(`${this.location(line)}: columns has ${this.names.length} names, the header row has ${count} fields; give one name per column`);
+      }
       if (!this.names) {
         const header: string[] = [];
         for (let i = 0; i < count; i++) header.push(this.field(i));

@@ -8,7 +8,7 @@ import { createDecoder, decodeText } from './decode.js';
 import { FastTokenizer } from './fast-tokenizer.js';
 import { expandGlob } from './glob.js';
 import type { HttpInput } from './http-input.js';
-import { planParallel, readParallel } from './parallel.js';
+import { oneThreadReason, planParallel, readParallel } from './parallel.js';
 import { RowHandler } from './rows.js';
 import type { Tokenizer } from './tokenizer.js';
 import type { CsvSourceConfig } from './types.js';
@@ -96,7 +96,8 @@ export class CsvSource implements Source {
 
   private async *readInputs(ctx: ReadContext, batches: BatchCollector): AsyncGenerator<DataRecord[]> {
     const inputs = await this.inputs();
-    if (inputs.length === 0) ctx.logger.warn({ path: this.config.path }, `${this.deps.path}: no file matches "${this.config.path}"`);
+    // As in check(): a run that reads nothing and succeeds would hide a wrong path.
+    if (inputs.length === 0) throw new ConnectorError(`path: no file matches "${this.config.path}"`, { where: this.deps.path });
     for (const input of inputs) {
       ctx.signal.throwIfAborted();
       const plan = this.useFastPath && input.file !== undefined ? await this.planParallel(input.file) : undefined;
@@ -144,9 +145,18 @@ export class CsvSource implements Source {
       `csv ${where}: push-down in the reader; every row is read, and a row no rule can match is skipped before it becomes a record (counted as read and not matched)`,
       `  fields the rules read: ${fields}`,
     ];
-    if (this.config.url === undefined && this.useFastPath) {
-      const onBytes = Object.keys(this.config.types).length === 0 ? ', which test plain rows on their bytes before decoding them' : '';
-      lines.push(`  large local files are read by worker threads (parallelism: ${this.config.parallelism})${onBytes}`);
+    if (this.config.url === undefined) {
+      // The conditions of planParallel (parallel.ts), which decides for each file.
+      const oneThread = !this.useFastPath
+        ? 'the quote, escape, comment or trim options need csv-parse'
+        : GZIP_FILE.test(this.config.path!)
+          ? 'a .gz file has no byte ranges'
+          : oneThreadReason(this.config);
+      if (oneThread !== undefined) lines.push(`  read in one thread: ${oneThread}`);
+      else {
+        const onBytes = Object.keys(this.config.types).length === 0 ? ', which test plain rows on their bytes before decoding them' : '';
+        lines.push(`  large local files (not .gz) are read by worker threads (parallelism: ${this.config.parallelism})${onBytes}`);
+      }
     }
     return lines.join('\n');
   }
@@ -236,6 +246,7 @@ export class CsvSource implements Source {
 
   private displayPath(file: string): string {
     const relative = path.relative(this.deps.baseDir, file);
+    if (relative === '') return '.';
     return relative.startsWith('..') || path.isAbsolute(relative) ? file : relative;
   }
 

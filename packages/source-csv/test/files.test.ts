@@ -100,6 +100,21 @@ describe('local files', () => {
     });
   }
 
+  it('a glob without matches fails the read, as check() does, instead of a silent empty read', async () => {
+    await expect(readAll(makeSource({ path: 'nomatch/*.csv' }, tmp.dir))).rejects.toThrow('datasources.readings: path: no file matches "nomatch/*.csv"');
+  });
+
+  it('names the config directory itself as "."', async () => {
+    await expect(readAll(makeSource({ path: '.' }, tmp.dir))).rejects.toThrow('datasources.readings: path: file "." is not a file');
+  });
+
+  it('columns with another count than the header: one error, not every row rejected', async () => {
+    await tmp.write('ren.csv', 'x,y\n1,2\n3,4\n');
+    const { error, ctx } = await readUntilError(makeSource({ path: 'ren.csv', columns: ['p', 'q', 'r'] }, tmp.dir));
+    expect((error as Error).message).toBe('datasources.readings: ren.csv:1: columns has 3 names, the header row has 2 fields; give one name per column');
+    expect(ctx.rejected).toEqual([]);
+  });
+
   it('close() is idempotent', async () => {
     const source = makeSource({ path: 'data/top.csv' }, tmp.dir);
     await source.close();

@@ -110,6 +110,15 @@ describe('parallel read (worker threads) vs one thread', () => {
     await expect(readAll(makeSource({ path: file, parallelism: 2 }, tmp.dir))).rejects.toThrow(/dup-header\.csv:1: the header names column "value" twice \(columns 2 and 3\)/);
   });
 
+  it('columns that do not fit the header fail once, as in one thread', async () => {
+    tuning.rangeBytes = 1000;
+    const file = await tmp.write('renamed.csv', `x,y\n${'1,2\n'.repeat(3000)}`);
+    const { records, error, ctx } = await readUntilError(makeSource({ path: file, parallelism: 2, columns: ['p', 'q', 'r'] }, tmp.dir));
+    expect(records).toEqual([]);
+    expect(ctx.rejected).toEqual([]);
+    expect((error as Error).message).toMatch(/renamed\.csv:1: columns has 3 names, the header row has 2 fields/);
+  });
+
   it('rules of every kind, decided on bytes or not: same records, rejects and counts as one thread', async () => {
     tuning.rangeBytes = 1000;
     tuning.readBytes = 256;
@@ -204,5 +213,20 @@ describe('explain', () => {
     const typed = await makeSource({ path: file, types: { value: 'number' } }, tmp.dir).explain(rules());
     expect(typed).not.toContain('on their bytes');
     expect(await makeSource({ path: file }, tmp.dir).explain(undefined)).toContain('no rule reads this datasource');
+  });
+
+  it('says why a source is read in one thread instead of claiming worker threads', async () => {
+    for (const [options, reason] of [
+      [{ path: 'data/*.csv.gz' }, 'a .gz file has no byte ranges'],
+      [{ path: 'a.csv', source_field: 'src' }, 'source_field is set'],
+      [{ path: 'a.csv', encoding: 'latin1' }, 'encoding latin1 is not utf8'],
+      [{ path: 'a.csv', parallelism: 1 }, 'parallelism: 1'],
+      [{ path: 'a.csv', quote: "'" }, 'need csv-parse'],
+    ] as const) {
+      const plan = await makeSource(options, tmp.dir).explain(rules());
+      expect(plan).toContain(`read in one thread: `);
+      expect(plan).toContain(reason);
+      expect(plan).not.toContain('worker threads');
+    }
   });
 });
