@@ -7,8 +7,6 @@ export const INVALID: unique symbol = Symbol('invalid');
 export type Converter = (value: string) => unknown;
 
 const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
-// A calendar date first: Date.parse alone accepts "1" or "March 7".
-const TIMESTAMP = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/i;
 const TRUE = new Set(['true', 't', 'yes', 'y', '1']);
 const FALSE = new Set(['false', 'f', 'no', 'n', '0']);
 
@@ -23,12 +21,24 @@ const toNumber: Converter = (value) => {
   return n - n === 0 ? n : INVALID;
 };
 
+/**
+ * The rule engine's ISO-8601 parser (`parseIsoTime` of @sluice/core), so a
+ * typed column holds exactly the instant a rule compares the text as: UTC
+ * without an offset, impossible dates refused. Injected by whoever loads
+ * @sluice/core, as this module also runs in worker threads that need not.
+ */
+let parseTime: ((text: string) => number | undefined) | undefined;
+
+/** Sets the timestamp parser; call it before {@link converterFor} is asked for `timestamp`. */
+export function useTimeParser(parse: (text: string) => number | undefined): void {
+  parseTime = parse;
+}
+
 const toTimestamp: Converter = (value) => {
   const text = value.trim();
   if (text === '') return null;
-  if (!TIMESTAMP.test(text)) return INVALID;
-  const ms = Date.parse(text.length > 10 && text[10] === ' ' ? `${text.slice(0, 10)}T${text.slice(11)}` : text);
-  return Number.isNaN(ms) ? INVALID : new Date(ms);
+  const ms = parseTime!(text);
+  return ms === undefined ? INVALID : new Date(ms);
 };
 
 const toBoolean: Converter = (value) => {
@@ -45,6 +55,7 @@ export function converterFor(type: ColumnType): Converter | undefined {
     case 'number':
       return toNumber;
     case 'timestamp':
+      if (parseTime === undefined) throw new Error('source-csv: no timestamp parser (useTimeParser was not called)');
       return toTimestamp;
     case 'boolean':
       return toBoolean;

@@ -70,6 +70,10 @@ export class CsvParseTokenizer implements Tokenizer {
     this.api = parser.api;
   }
 
+  get nextLine(): number {
+    return this.line;
+  }
+
   write(chunk: string): void {
     const error = this.api.parse(Buffer.from(chunk, 'utf8'), false, this.push, noop);
     if (error) throw error;

@@ -7,12 +7,14 @@ export interface ChunkDecoder {
 }
 
 /**
- * A streaming decoder for a Buffer encoding (utf8, latin1, utf16le, ascii)
- * or any WHATWG label Node knows (windows-1252, iso-8859-15, shift_jis...).
+ * A streaming decoder for a Buffer encoding (utf8, latin1, utf16le) or any
+ * WHATWG label Node knows (windows-1252, iso-8859-15, shift_jis...; `ascii`
+ * is one: windows-1252).
  * Throws a RangeError for an unknown encoding.
  */
 export function createDecoder(encoding: string): ChunkDecoder {
-  if (Buffer.isEncoding(encoding) && !['base64', 'base64url', 'hex'].includes(encoding.toLowerCase())) {
+  // Node's `ascii` masks each byte to 7 bits (é becomes i): the WHATWG label (windows-1252) keeps every byte's character.
+  if (Buffer.isEncoding(encoding) && !['base64', 'base64url', 'hex', 'ascii'].includes(encoding.toLowerCase())) {
     const decoder = new StringDecoder(encoding);
     return { write: (chunk) => decoder.write(chunk as Buffer), end: () => decoder.end() };
   }

@@ -2,6 +2,7 @@
 // sent (range-reader.ts) and sends back their candidate records.
 import { parentPort, workerData } from 'node:worker_threads';
 import type { RangeJob, WorkerInit, WorkerMessage } from './parallel-protocol.js';
+import { useTimeParser } from './convert.js';
 import { createRangeReader, type RuleCompiler } from './range-reader.js';
 
 const init = workerData as WorkerInit;
@@ -11,6 +12,8 @@ const init = workerData as WorkerInit;
  * start-up it does not need.
  */
 const compiler: RuleCompiler | undefined = init.rules.length > 0 ? await import('@sluice/core/compile') : undefined;
+// A typed timestamp converts with the rule engine's parser, which only the whole of @sluice/core exports: loaded only then.
+if (Object.values(init.types).includes('timestamp')) useTimeParser((await import('@sluice/core')).parseIsoTime);
 const runJob = createRangeReader(init, compiler);
 
 // The main thread terminates the worker when it is done: the descriptor goes with the thread.

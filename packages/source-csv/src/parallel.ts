@@ -64,12 +64,24 @@ export function threadsFor(parallelism: CsvSourceConfig['parallelism'], size: nu
 }
 
 /**
+ * Why options alone keep every file in one thread (for `--explain` too), or
+ * undefined. The dialect is the caller's to check; a `.gz` file is the
+ * source's (it has no byte ranges).
+ */
+export function oneThreadReason(config: CsvSourceConfig): string | undefined {
+  if (config.parallelism === 1) return 'parallelism: 1';
+  if (config.source_field !== undefined) return 'source_field is set';
+  if (!['utf8', 'utf-8'].includes(config.encoding.toLowerCase())) return `encoding ${config.encoding} is not utf8`;
+  return undefined;
+}
+
+/**
  * Plans a parallel read of a local file, or undefined when it must be read
  * in one thread: a first line that is not plain (quotes, a lone CR, empty),
  * or too small a file. The caller checks the dialect is the fast one.
  */
 export async function planParallel(file: string, config: CsvSourceConfig): Promise<ParallelPlan | undefined> {
-  if (config.source_field !== undefined || !['utf8', 'utf-8'].includes(config.encoding.toLowerCase())) return undefined;
+  if (oneThreadReason(config) !== undefined) return undefined;
   const handle = await open(file, 'r');
   try {
     const { size } = await handle.stat();
@@ -85,6 +97,8 @@ export async function planParallel(file: string, config: CsvSourceConfig): Promi
     // The first line fixes the record delimiter; quotes or stray CRs in it could change it.
     if (line.length === 0 || line.includes(34) || line.includes(13)) return undefined;
     const names = line.toString('utf8').split(config.delimiter);
+    // `columns` that do not fit the header: one thread reports it.
+    if (config.header && config.columns !== undefined && config.columns.length !== names.length) return undefined;
     const columns = config.columns ?? names;
     return {
       file,
@@ -318,6 +332,7 @@ function handlerOptions(options: Options): ConstructorParameters<typeof RowHandl
     where: options.where,
     header: false,
     columns: plan.columns,
+    ...(config.columns === undefined && plan.headerLines === 1 ? { columnsLine: 1 } : {}),
     types: config.types,
     sourceField: undefined,
     pushdown: ctx.rules,

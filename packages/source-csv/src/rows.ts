@@ -34,6 +34,8 @@ export interface RowHandlerOptions {
   readonly where: string;
   readonly header: boolean;
   readonly columns: readonly string[] | undefined;
+  /** The line of the header row `columns` were read from, when the caller read it (the parallel reader); for messages. */
+  readonly columnsLine?: number;
   readonly types: Readonly<Record<string, ColumnType>>;
   readonly sourceField: string | undefined;
   readonly pushdown: PushdownRules | undefined;
@@ -80,7 +82,7 @@ export class RowHandler implements RowSink {
 
   constructor(private readonly options: RowHandlerOptions) {
     this.skipHeader = options.header;
-    if (options.columns) this.setColumns(options.columns);
+    if (options.columns) this.setColumns(options.columns, options.columnsLine);
   }
 
   fields(fields: readonly string[], line: number, text: string, rawStart: number, rawEnd: number): void {
@@ -126,10 +128,14 @@ export class RowHandler implements RowSink {
   private row(count: number, line: number, text: string, rawStart: number, rawEnd: number): void {
     if (this.skipHeader) {
       this.skipHeader = false;
+      if (this.names && count !== this.names.length) {
+        // Every row would be rejected as ragged: one error says why.
+        this.options.fail(`${this.location(line)}: columns has ${this.names.length} names, the header row has ${count} fields; give one name per column`);
+      }
       if (!this.names) {
         const header: string[] = [];
         for (let i = 0; i < count; i++) header.push(this.field(i));
-        this.setColumns(header);
+        this.setColumns(header, line);
       }
       return;
     }
@@ -195,7 +201,24 @@ export class RowHandler implements RowSink {
     this.options.reject(text.slice(rawStart, rawEnd), error, this.location(line));
   }
 
-  private setColumns(names: readonly string[]): void {
+  /** `headerLine` is the line of the header row the names come from; undefined for `columns`. */
+  private setColumns(names: readonly string[], headerLine: number | undefined): void {
+    // A record has one value per name: a second column of the same name, or
+    // source_field, would silently replace the first one's values.
+    const first = new Map<string, number>();
+    names.forEach((name, i) => {
+      const before = first.get(name);
+      if (before === undefined) return first.set(name, i);
+      const where = headerLine === undefined ? 'columns' : `${this.location(headerLine)}: the header`;
+      const fix = headerLine === undefined ? 'give each column its own name' : 'name the columns with `columns: [...]`';
+      this.options.fail(`${where} names column ${JSON.stringify(name)} twice (columns ${before + 1} and ${i + 1}), and a record keeps one value per name; ${fix}`);
+    });
+    const sourceField = this.options.sourceField;
+    if (sourceField !== undefined && first.has(sourceField)) {
+      this.options.fail(
+        `source_field: ${JSON.stringify(sourceField)} is also column ${first.get(sourceField)! + 1} of ${this.options.file}, whose values it would replace; choose another name`,
+      );
+    }
     this.names = [...names];
     this.safeKeys = !this.names.includes('__proto__');
     const declared = this.options.types;
@@ -204,16 +227,13 @@ export class RowHandler implements RowSink {
         this.options.fail(`types.${name}: no column "${name}" in ${this.options.file} (columns: ${this.names.join(', ')})`);
       }
     }
-    // With duplicate names the last column wins, as in the record itself.
-    const lastIndex = new Map<string, number>();
-    this.names.forEach((name, i) => lastIndex.set(name, i));
     this.converters = this.names.map((name) => (Object.hasOwn(declared, name) ? converterFor(declared[name]!) : undefined));
     const pushdown = this.options.pushdown;
     this.refIndexes = [];
     this.refNames = [];
     if (pushdown) {
       for (const field of pushdown.fields) {
-        const i = lastIndex.get(field) ?? NOT_SET;
+        const i = first.get(field) ?? NOT_SET;
         if (i === NOT_SET) continue;
         this.refIndexes.push(i);
         this.refNames.push(field);

@@ -1,7 +1,18 @@
 import { z } from '@sluice/core';
+import { createDecoder } from './decode.js';
 
 /** Conversions a column can declare; values of undeclared columns stay strings. */
 export const COLUMN_TYPES = ['string', 'number', 'timestamp', 'boolean'] as const;
+
+/** Whether {@link createDecoder} knows the encoding, so `sluice validate` refuses an unknown one with its line. */
+function isSupportedEncoding(encoding: string): boolean {
+  try {
+    createDecoder(encoding);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 const singleChar = (what: string) =>
   z.string().length(1, `${what} must be exactly one character`);
@@ -40,6 +51,9 @@ export const csvSourceSchema = z
     escape: singleChar('escape').default('"').describe('Escape character inside quoted fields'),
     encoding: z
       .string()
+      .superRefine((encoding, ctx) => {
+        if (!isSupportedEncoding(encoding)) ctx.addIssue({ code: 'custom', message: `encoding "${encoding}" is not supported (utf8, latin1, utf16le, or a WHATWG label such as windows-1252)` });
+      })
       .default('utf8')
       .describe('Text encoding: utf8, latin1, utf16le, ascii, or any WHATWG label such as windows-1252'),
     skip_empty_lines: z.boolean().default(true).describe('Ignore empty lines instead of reading them as rows'),

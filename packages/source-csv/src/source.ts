@@ -1,16 +1,20 @@
 import { constants, createReadStream } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { ConnectorError, parseDuration, redactUrl, type ConnectorDeps, type DataRecord, type PushdownRules, type ReadContext, type Source } from '@sluice/core';
+import { ConnectorError, isRetryable, parseDuration, parseIsoTime, redactUrl, type ConnectorDeps, type DataRecord, type PushdownRules, type ReadContext, type Source } from '@sluice/core';
 import { BatchCollector } from './batches.js';
+import { useTimeParser } from './convert.js';
 import { createDecoder, decodeText } from './decode.js';
 import { FastTokenizer } from './fast-tokenizer.js';
 import { expandGlob } from './glob.js';
 import type { HttpInput } from './http-input.js';
-import { planParallel, readParallel } from './parallel.js';
+import { oneThreadReason, planParallel, readParallel } from './parallel.js';
 import { RowHandler } from './rows.js';
 import type { Tokenizer } from './tokenizer.js';
 import type { CsvSourceConfig } from './types.js';
+
+// Typed timestamps convert exactly as the rule engine reads time text.
+useTimeParser(parseIsoTime);
 
 /** A local file read through gunzip. */
 const GZIP_FILE = /\.gz$/i;
@@ -24,7 +28,8 @@ interface Input {
   readonly name: string;
   /** The local file, when it is one (big ones are read by worker threads). */
   readonly file?: string;
-  open(signal: AbortSignal): Promise<AsyncIterable<Uint8Array>>;
+  /** `line` tells the line being read, for an error found in the bytes (a corrupt `.gz`). */
+  open(signal: AbortSignal, line?: () => number): Promise<AsyncIterable<Uint8Array>>;
 }
 
 /** Whether the fast tokenizer covers the configured dialect. */
@@ -70,8 +75,29 @@ export class CsvSource implements Source {
 
   async *read(ctx: ReadContext): AsyncGenerator<DataRecord[]> {
     const batches = new BatchCollector(Math.max(1, ctx.batchSize));
+    let yielded = false;
+    try {
+      for await (const batch of this.readInputs(ctx, batches)) {
+        yielded = true;
+        yield batch;
+      }
+    } catch (error) {
+      // Records read before a failure are delivered before it is reported
+      // (every record read is exported, dead-lettered or not matched). Not
+      // when nothing went out yet and the error is retryable: the runner then
+      // reads the input again from its start, and would get them twice.
+      if (!ctx.signal.aborted && (yielded || !isRetryable(error))) {
+        for (const batch of batches.take(true)) yield this.flush(batch, batches, ctx);
+        if (batches.skipped > 0) this.flush([], batches, ctx);
+      }
+      throw error;
+    }
+  }
+
+  private async *readInputs(ctx: ReadContext, batches: BatchCollector): AsyncGenerator<DataRecord[]> {
     const inputs = await this.inputs();
-    if (inputs.length === 0) ctx.logger.warn({ path: this.config.path }, `${this.deps.path}: no file matches "${this.config.path}"`);
+    // As in check(): a run that reads nothing and succeeds would hide a wrong path.
+    if (inputs.length === 0) throw new ConnectorError(`path: no file matches "${this.config.path}"`, { where: this.deps.path });
     for (const input of inputs) {
       ctx.signal.throwIfAborted();
       const plan = this.useFastPath && input.file !== undefined ? await this.planParallel(input.file) : undefined;
@@ -97,7 +123,7 @@ export class CsvSource implements Source {
         },
       });
       const tokenizer = await this.tokenizer(handler, input.name);
-      const chunks = await input.open(ctx.signal);
+      const chunks = await input.open(ctx.signal, () => tokenizer.nextLine);
       for await (const text of decodeText(chunks, this.config.encoding)) {
         tokenizer.write(text);
         for (const batch of batches.take(false)) yield this.flush(batch, batches, ctx);
@@ -119,9 +145,18 @@ export class CsvSource implements Source {
       `csv ${where}: push-down in the reader; every row is read, and a row no rule can match is skipped before it becomes a record (counted as read and not matched)`,
       `  fields the rules read: ${fields}`,
     ];
-    if (this.config.url === undefined && this.useFastPath) {
-      const onBytes = Object.keys(this.config.types).length === 0 ? ', which test plain rows on their bytes before decoding them' : '';
-      lines.push(`  large local files are read by worker threads (parallelism: ${this.config.parallelism})${onBytes}`);
+    if (this.config.url === undefined) {
+      // The conditions of planParallel (parallel.ts), which decides for each file.
+      const oneThread = !this.useFastPath
+        ? 'the quote, escape, comment or trim options need csv-parse'
+        : GZIP_FILE.test(this.config.path!)
+          ? 'a .gz file has no byte ranges'
+          : oneThreadReason(this.config);
+      if (oneThread !== undefined) lines.push(`  read in one thread: ${oneThread}`);
+      else {
+        const onBytes = Object.keys(this.config.types).length === 0 ? ', which test plain rows on their bytes before decoding them' : '';
+        lines.push(`  large local files (not .gz) are read by worker threads (parallelism: ${this.config.parallelism})${onBytes}`);
+      }
     }
     return lines.join('\n');
   }
@@ -204,13 +239,14 @@ export class CsvSource implements Source {
     return files.map((file) =>
       // A compressed file has no byte ranges to hand to worker threads: it is read in one thread.
       GZIP_FILE.test(file)
-        ? { name: this.displayPath(file), open: (signal) => this.openGzipFile(file, signal) }
+        ? { name: this.displayPath(file), open: (signal, line) => this.openGzipFile(file, signal, line) }
         : { name: this.displayPath(file), file, open: (signal) => this.openFile(file, signal) },
     );
   }
 
   private displayPath(file: string): string {
     const relative = path.relative(this.deps.baseDir, file);
+    if (relative === '') return '.';
     return relative.startsWith('..') || path.isAbsolute(relative) ? file : relative;
   }
 
@@ -220,7 +256,7 @@ export class CsvSource implements Source {
   }
 
   /** A `.gz` file, decompressed as it is read; nothing is opened before the first read, so `check` leaves no file open. */
-  private async openGzipFile(file: string, signal: AbortSignal): Promise<AsyncIterable<Uint8Array>> {
+  private async openGzipFile(file: string, signal: AbortSignal, line?: () => number): Promise<AsyncIterable<Uint8Array>> {
     await this.checkFile(file);
     const { decodeContent, CorruptDataError } = await import('./content-encoding.js');
     const shown = this.displayPath(file);
@@ -230,7 +266,8 @@ export class CsvSource implements Source {
         yield* decodeContent(createReadStream(file, { highWaterMark: FILE_CHUNK, signal }), ['gzip']);
       } catch (error) {
         if (!(error instanceof CorruptDataError)) throw error;
-        throw new ConnectorError(`path: file "${shown}" does not decode as gzip (${error.message}); is it corrupt or cut short?`, { where, retryable: false });
+        const at = line === undefined ? '' : ` at line ${line()}`;
+        throw new ConnectorError(`path: file "${shown}" does not decode as gzip${at} (${error.message}); is it corrupt or cut short?`, { where, retryable: false });
       }
     })();
   }

@@ -1,4 +1,4 @@
-import { compilePushdown, compileRule, normalizeRule, type RuleConfig } from '@sluice/core';
+import { compilePushdown, compileRule, normalizeRule, toTime, type RuleConfig } from '@sluice/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeSource, PATHS, readAll, tempDir } from './helpers.js';
 
@@ -94,6 +94,36 @@ describe.each(PATHS)('dialect (%s)', (_name, fast) => {
     ]);
   });
 
+  it('converts timestamps as the rule engine reads them: UTC without an offset, whatever TZ, impossible dates refused', async () => {
+    const texts = [
+      '2024-01-01T10:00:00',
+      '2024-01-01 10:00:00',
+      '2024-01-01',
+      '2024-02-30',
+      '2023-02-29T12:00:00Z',
+      '2024-01-01T24:00:00Z',
+      '2024-01-01T10:00:00+02',
+      '2024-01-01T10:00:00+0200',
+      '2024-06-31',
+      '2024-02-29T23:59:59.999-05:30',
+    ];
+    const saved = process.env.TZ;
+    process.env.TZ = 'America/New_York';
+    try {
+      const { records, ctx } = await read(`id,ts\n${texts.map((t, i) => `${i},${t}`).join('\n')}\n`, { types: { ts: 'timestamp' } }, fast);
+      const valid = texts.flatMap((t, i) => (toTime(t) === undefined ? [] : [{ id: String(i), ts: new Date(toTime(t)!) }]));
+      expect(records).toEqual(valid);
+      expect(records.slice(0, 2).map((r) => (r.ts as Date).toISOString())).toEqual(['2024-01-01T10:00:00.000Z', '2024-01-01T10:00:00.000Z']);
+      expect(records.find((r) => r.id === '6')?.ts).toEqual(new Date('2024-01-01T08:00:00Z'));
+      expect(ctx.rejected.map((r) => r.error.message)).toEqual(
+        ['2024-02-30', '2023-02-29T12:00:00Z', '2024-01-01T24:00:00Z', '2024-06-31'].map((t) => `column "ts": "${t}" is not a valid timestamp`),
+      );
+    } finally {
+      if (saved === undefined) delete process.env.TZ;
+      else process.env.TZ = saved;
+    }
+  });
+
   it('rejects numbers beyond the double range, as the rule engine does, instead of reading them as Infinity', async () => {
     const { records, ctx } = await read(
       `id,value\n1,1e400\n2,-1E+999\n3,${'9'.repeat(400)}\n4,Infinity\n5,-inf\n6,1e308\n7,1e-400\n`,
@@ -148,6 +178,28 @@ describe.each(PATHS)('dialect (%s)', (_name, fast) => {
     expect(latin1.records).toEqual([{ name: 'José', city: 'Zürich' }]);
     const utf16 = await read(Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('a,b\n1,😀\n', 'utf16le')]), { encoding: 'utf16le' }, fast);
     expect(utf16.records).toEqual([{ a: '1', b: '😀' }]);
+  });
+
+  it('decodes ascii as WHATWG does (windows-1252), never masking a byte to 7 bits', async () => {
+    const content = Buffer.from([...Buffer.from('id,name\n1,caf'), 0xe9, ...Buffer.from('\n2,'), 0x80, ...Buffer.from('uro\n')]);
+    for (const encoding of ['ascii', 'ASCII', 'us-ascii']) {
+      const { records } = await read(content, { encoding }, fast);
+      expect(records).toEqual([
+        { id: '1', name: 'café' },
+        { id: '2', name: '€uro' },
+      ]);
+    }
+  });
+
+  it('fails on a column name given twice, or a source_field named like a column, instead of dropping values', async () => {
+    await expect(read('a,a,,b,\n1,2,3,4,5\n', {}, fast)).rejects.toThrow(
+      /datasources\.readings: f-\w+\.csv:1: the header names column "a" twice \(columns 1 and 2\).*`columns: \[\.\.\.\]`/,
+    );
+    await expect(read('a,b,,c,\n1,2,3,4,5\n', {}, fast)).rejects.toThrow(/names column "" twice \(columns 3 and 5\)/);
+    const { records } = await read('a,a,,b,\n1,2,3,4,5\n', { columns: ['a', 'a2', 'x', 'b', 'y'] }, fast);
+    expect(records).toEqual([{ a: '1', a2: '2', x: '3', b: '4', y: '5' }]);
+    await expect(read('1,2\n', { header: false, columns: ['p', 'p'] }, fast)).rejects.toThrow(/columns names column "p" twice \(columns 1 and 2\)/);
+    await expect(read('id,v\n1,10\n', { source_field: 'v' }, fast)).rejects.toThrow(/source_field: "v" is also column 2 of f-\w+\.csv, whose values it would replace/);
   });
 
   it('keeps empty lines as rows when skip_empty_lines is off', async () => {

@@ -2,7 +2,8 @@ import { chmod } from 'node:fs/promises';
 import { gzipSync } from 'node:zlib';
 import { isRetryable } from '@sluice/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeSource, readAll, tempDir } from './helpers.js';
+import csv from '../src/index.js';
+import { makeSource, PATHS, readAll, readUntilError, tempDir } from './helpers.js';
 
 let tmp: Awaited<ReturnType<typeof tempDir>>;
 beforeAll(async () => {
@@ -71,9 +72,47 @@ describe('local files', () => {
       ['gz/cut.csv.gz', 'unexpected end of file'],
     ] as const) {
       const error = await readAll(makeSource({ path: file }, tmp.dir), { batchSize: 100_000 }).catch((e: unknown) => e);
-      expect((error as Error).message).toBe(`datasources.readings: path: file "${file}" does not decode as gzip (${reason}); is it corrupt or cut short?`);
+      expect((error as Error).message).toMatch(`datasources.readings: path: file "${file}" does not decode as gzip at line `);
+      expect((error as Error).message).toContain(`(${reason}); is it corrupt or cut short?`);
       expect(isRetryable(error)).toBe(false);
     }
+  });
+
+  it('delivers the rows read before a later file of a glob fails, and names the file and line', async () => {
+    await tmp.write('fail/a.csv', `id,v\n${Array.from({ length: 5500 }, (_, i) => `${i + 1},1\n`).join('')}`);
+    await tmp.write('fail/b.csv.gz', 'garbage');
+    const { records, error } = await readUntilError(makeSource({ path: 'fail/*.csv*' }, tmp.dir), { batchSize: 1000 });
+    expect(records.map((r) => r.id)).toEqual(Array.from({ length: 5500 }, (_, i) => String(i + 1)));
+    expect((error as Error).message).toMatch(/file "fail\/b\.csv\.gz" does not decode as gzip at line 1 /);
+  });
+
+  for (const [name, fast] of PATHS) {
+    it(`delivers the rows before a record that fails the read in the same chunk (${name})`, async () => {
+      const rows = Array.from({ length: 1500 }, (_, i) => `${i + 1},ok\n`).join('');
+      const more = Array.from({ length: 99 }, (_, i) => `${i + 1502},ok\n`).join('');
+      await tmp.write('fail/ov.csv', `id,v\n${rows}1501,"unclosed\n${more}`);
+      const source = makeSource({ path: 'fail/ov.csv', max_record_size: 100 }, tmp.dir);
+      source.useFastPath = fast;
+      const { records, error } = await readUntilError(source, { batchSize: 1000 });
+      expect(records.length).toBe(1500);
+      expect(records.at(-1)).toEqual({ id: '1500', v: 'ok' });
+      expect((error as Error).message).toContain('fail/ov.csv:1502: a record is longer than max_record_size');
+    });
+  }
+
+  it('a glob without matches fails the read, as check() does, instead of a silent empty read', async () => {
+    await expect(readAll(makeSource({ path: 'nomatch/*.csv' }, tmp.dir))).rejects.toThrow('datasources.readings: path: no file matches "nomatch/*.csv"');
+  });
+
+  it('names the config directory itself as "."', async () => {
+    await expect(readAll(makeSource({ path: '.' }, tmp.dir))).rejects.toThrow('datasources.readings: path: file "." is not a file');
+  });
+
+  it('columns with another count than the header: one error, not every row rejected', async () => {
+    await tmp.write('ren.csv', 'x,y\n1,2\n3,4\n');
+    const { error, ctx } = await readUntilError(makeSource({ path: 'ren.csv', columns: ['p', 'q', 'r'] }, tmp.dir));
+    expect((error as Error).message).toBe('datasources.readings: ren.csv:1: columns has 3 names, the header row has 2 fields; give one name per column');
+    expect(ctx.rejected).toEqual([]);
   });
 
   it('close() is idempotent', async () => {
@@ -90,6 +129,9 @@ describe('options', () => {
     expect(() => makeSource({ path: 'a.csv', header: false }, tmp.dir)).toThrow(/needs `columns/);
     expect(() => makeSource({ path: 'a.csv', delimiter: ';;' }, tmp.dir)).toThrow(/exactly one character/);
     expect(() => makeSource({ path: 'a.csv', colums: ['x'] }, tmp.dir)).toThrow();
-    expect(() => makeSource({ path: 'a.csv', encoding: 'klingon' }, tmp.dir)).toThrow(/encoding "klingon" is not supported/);
+    expect(csv.schema.safeParse({ path: 'a.csv', encoding: 'klingon' }).error?.issues).toEqual([
+      expect.objectContaining({ path: ['encoding'], message: expect.stringContaining('encoding "klingon" is not supported') }),
+    ]);
+    expect(csv.schema.safeParse({ path: 'a.csv', encoding: 'windows-1252' }).success).toBe(true);
   });
 });

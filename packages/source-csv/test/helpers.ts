@@ -45,6 +45,18 @@ export async function readAll(
   return { records: batches.flat(), batches, ctx };
 }
 
+/** Reads until the source fails: the records delivered before the error, and the error (undefined when none). */
+export async function readUntilError(source: CsvSource, init: ReadContextInit = {}): Promise<{ records: DataRecord[]; error: unknown; ctx: TestReadContext }> {
+  const ctx = makeReadContext(init);
+  const records: DataRecord[] = [];
+  try {
+    for await (const batch of source.read(ctx)) records.push(...batch);
+  } catch (error) {
+    return { records, error, ctx };
+  }
+  return { records, error: undefined, ctx };
+}
+
 /** Both tokenizers: the fast path and csv-parse. */
 export const PATHS = [
   ['fast path', true],

@@ -2,7 +2,7 @@ import { compilePushdown, compileRule, normalizeRule, type PushdownRules, type R
 import { gzipSync } from 'node:zlib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parallelStats, tuning } from '../src/parallel.js';
-import { makeSource, readAll, tempDir } from './helpers.js';
+import { makeSource, readAll, readUntilError, tempDir } from './helpers.js';
 
 // Workers run the built worker (dist/parallel-worker.js): `pnpm turbo run build --filter=@sluice/source-csv` first.
 
@@ -91,6 +91,33 @@ describe('parallel read (worker threads) vs one thread', () => {
       });
     }
   }
+
+  it('a record that fails the read late in the file: the rows before it are delivered first', async () => {
+    tuning.rangeBytes = 1000;
+    tuning.readWhileStarting = false;
+    Object.assign(parallelStats, { ranges: 0, inline: 0, fallbacks: 0 });
+    const rows = Array.from({ length: 3000 }, (_, i) => `${i + 1},ok\n`).join('');
+    const file = await tmp.write('late-oversize.csv', `id,v\n${rows}3001,"unclosed\n${'3002,ok\n'.repeat(50)}`);
+    const { records, error } = await readUntilError(makeSource({ path: file, parallelism: 2, max_record_size: 100 }, tmp.dir), { batchSize: 1000 });
+    expect(parallelStats.ranges).toBeGreaterThan(5);
+    expect(records.length).toBe(3000);
+    expect((error as Error).message).toContain('late-oversize.csv:3002: a record is longer than max_record_size');
+  });
+
+  it('a header naming a column twice fails the read, as in one thread', async () => {
+    tuning.rangeBytes = 1000;
+    const file = await tmp.write('dup-header.csv', `id,value,value\n${'1,2,3\n'.repeat(3000)}`);
+    await expect(readAll(makeSource({ path: file, parallelism: 2 }, tmp.dir))).rejects.toThrow(/dup-header\.csv:1: the header names column "value" twice \(columns 2 and 3\)/);
+  });
+
+  it('columns that do not fit the header fail once, as in one thread', async () => {
+    tuning.rangeBytes = 1000;
+    const file = await tmp.write('renamed.csv', `x,y\n${'1,2\n'.repeat(3000)}`);
+    const { records, error, ctx } = await readUntilError(makeSource({ path: file, parallelism: 2, columns: ['p', 'q', 'r'] }, tmp.dir));
+    expect(records).toEqual([]);
+    expect(ctx.rejected).toEqual([]);
+    expect((error as Error).message).toMatch(/renamed\.csv:1: columns has 3 names, the header row has 2 fields/);
+  });
 
   it('rules of every kind, decided on bytes or not: same records, rejects and counts as one thread', async () => {
     tuning.rangeBytes = 1000;
@@ -186,5 +213,20 @@ describe('explain', () => {
     const typed = await makeSource({ path: file, types: { value: 'number' } }, tmp.dir).explain(rules());
     expect(typed).not.toContain('on their bytes');
     expect(await makeSource({ path: file }, tmp.dir).explain(undefined)).toContain('no rule reads this datasource');
+  });
+
+  it('says why a source is read in one thread instead of claiming worker threads', async () => {
+    for (const [options, reason] of [
+      [{ path: 'data/*.csv.gz' }, 'a .gz file has no byte ranges'],
+      [{ path: 'a.csv', source_field: 'src' }, 'source_field is set'],
+      [{ path: 'a.csv', encoding: 'latin1' }, 'encoding latin1 is not utf8'],
+      [{ path: 'a.csv', parallelism: 1 }, 'parallelism: 1'],
+      [{ path: 'a.csv', quote: "'" }, 'need csv-parse'],
+    ] as const) {
+      const plan = await makeSource(options, tmp.dir).explain(rules());
+      expect(plan).toContain(`read in one thread: `);
+      expect(plan).toContain(reason);
+      expect(plan).not.toContain('worker threads');
+    }
   });
 });
