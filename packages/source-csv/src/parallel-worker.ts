@@ -11,9 +11,11 @@ const init = workerData as WorkerInit;
  * @sluice/core (zod, yaml, the config loader) costs a worker ~150 ms of
  * start-up it does not need.
  */
-const compiler: RuleCompiler | undefined = init.rules.length > 0 ? await import('@sluice/core/compile') : undefined;
-// A typed timestamp converts with the rule engine's parser, which only the whole of @sluice/core exports: loaded only then.
-if (Object.values(init.types).includes('timestamp')) useTimeParser((await import('@sluice/core')).parseIsoTime);
+const timestamps = Object.values(init.types).includes('timestamp');
+const compile = init.rules.length > 0 || timestamps ? await import('@sluice/core/compile') : undefined;
+const compiler: RuleCompiler | undefined = init.rules.length > 0 ? compile : undefined;
+// A typed timestamp converts with the rule engine's own parser, so a typed column holds what a rule compares.
+if (timestamps) useTimeParser(compile!.parseIsoTime);
 const runJob = createRangeReader(init, compiler);
 
 // The main thread terminates the worker when it is done: the descriptor goes with the thread.

@@ -2,7 +2,7 @@ import type { CompiledRule, ConditionNode, DataRecord, LeafNode, NormalizedRule,
 import { toBoolean, toNumber, toStringValue, toTime } from './coerce.js';
 
 /** For sources that test values on bytes (the `@sluice/core/compile` subpath has no other entry). */
-export { parsePlainDecimalBytes } from './coerce.js';
+export { parseIsoTime, parsePlainDecimalBytes } from './coerce.js';
 import { compileReader } from './path.js';
 import { topLevelFields } from './walk.js';
 
