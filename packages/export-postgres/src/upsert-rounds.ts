@@ -19,23 +19,30 @@ import type { PreparedRow } from './write-batch.js';
  * `isKeyCollision`).
  */
 export class UpsertRounds {
-  /** Per key, the records not yet tried, in the order they are tried. */
-  readonly #queues = new Map<string, PreparedRow[]>();
-  readonly #keyOf = new Map<DataRecord, string>();
-  readonly #position = new Map<PreparedRow, number>();
+  readonly #rows: readonly PreparedRow[];
+  readonly #keyIndexes: readonly number[];
+  /**
+   * Per key, the positions in `rows` of the records not yet tried, in the
+   * order they are tried; a key's only record is held as its position alone
+   * (most keys, in the common batch of distinct keys: no array per row).
+   */
+  readonly #queues = new Map<string, number | number[]>();
+  /** Record → key, built only when the server refuses a round. */
+  #keyOf: Map<DataRecord, string> | undefined;
 
   /** `keyIndexes`: positions of the conflict columns in a row's values; `lastWins`: `DO UPDATE` (else `DO NOTHING`). */
   constructor(rows: readonly PreparedRow[], keyIndexes: readonly number[], lastWins: boolean) {
+    this.#rows = rows;
+    this.#keyIndexes = keyIndexes;
+    const queues = this.#queues;
     for (let i = 0; i < rows.length; i++) {
-      const row = rows[i]!;
-      const key = JSON.stringify(keyIndexes.map((k) => row.values[k]));
-      this.#keyOf.set(row.record, key);
-      this.#position.set(row, i);
-      const queue = this.#queues.get(key);
-      if (queue) queue.push(row);
-      else this.#queues.set(key, [row]);
+      const key = this.#key(rows[i]!);
+      const queue = queues.get(key);
+      if (queue === undefined) queues.set(key, i);
+      else if (typeof queue === 'number') queues.set(key, [queue, i]);
+      else queue.push(i);
     }
-    if (lastWins) for (const queue of this.#queues.values()) queue.reverse();
+    if (lastWins) for (const queue of queues.values()) if (typeof queue !== 'number') queue.reverse();
   }
 
   /** The first round: one record per key, in batch order. */
@@ -45,6 +52,7 @@ export class UpsertRounds {
 
   /** The next round after the server refused `refused`: the next record of each of their keys, in batch order. */
   next(refused: readonly { readonly record: DataRecord }[]): PreparedRow[] {
+    this.#keyOf ??= new Map(this.#rows.map((row) => [row.record, this.#key(row)]));
     const keys = new Set<string>();
     for (const { record } of refused) {
       const key = this.#keyOf.get(record);
@@ -53,12 +61,26 @@ export class UpsertRounds {
     return this.#take(keys);
   }
 
+  #key(row: PreparedRow): string {
+    const indexes = this.#keyIndexes;
+    return indexes.length === 1 ? JSON.stringify(row.values[indexes[0]!]) : JSON.stringify(indexes.map((k) => row.values[k]));
+  }
+
   #take(keys: Iterable<string>): PreparedRow[] {
-    const round: PreparedRow[] = [];
+    const queues = this.#queues;
+    const positions: number[] = [];
     for (const key of keys) {
-      const row = this.#queues.get(key)?.shift();
-      if (row) round.push(row);
+      const queue = queues.get(key);
+      if (queue === undefined) continue;
+      if (typeof queue === 'number') {
+        positions.push(queue);
+        queues.delete(key);
+        continue;
+      }
+      positions.push(queue.shift()!);
+      if (queue.length === 0) queues.delete(key);
     }
-    return round.sort((a, b) => this.#position.get(a)! - this.#position.get(b)!);
+    positions.sort((a, b) => a - b);
+    return positions.map((position) => this.#rows[position]!);
   }
 }
