@@ -96,8 +96,8 @@ export class CsvSource implements Source {
 
   private async *readInputs(ctx: ReadContext, batches: BatchCollector): AsyncGenerator<DataRecord[]> {
     const inputs = await this.inputs();
-    // As in check(): a run that reads nothing and succeeds would hide a wrong path.
-    if (inputs.length === 0) throw new ConnectorError(`path: no file matches "${this.config.path}"`, { where: this.deps.path });
+    // A drop folder is often empty (a run on an interval finds nothing new): say so, read nothing. `check` fails instead, as a wrong path would.
+    if (inputs.length === 0) ctx.logger.warn({ path: this.config.path }, `${this.deps.path}: path: no file matches "${this.config.path}"; nothing to read`);
     for (const input of inputs) {
       ctx.signal.throwIfAborted();
       const plan = this.useFastPath && input.file !== undefined ? await this.planParallel(input.file) : undefined;

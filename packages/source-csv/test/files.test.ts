@@ -100,8 +100,11 @@ describe('local files', () => {
     });
   }
 
-  it('a glob without matches fails the read, as check() does, instead of a silent empty read', async () => {
-    await expect(readAll(makeSource({ path: 'nomatch/*.csv' }, tmp.dir))).rejects.toThrow('datasources.readings: path: no file matches "nomatch/*.csv"');
+  it('a glob without matches reads nothing with a warning (an empty drop folder), while check() fails', async () => {
+    const { records, ctx } = await readAll(makeSource({ path: 'nomatch/*.csv' }, tmp.dir));
+    expect(records).toEqual([]);
+    expect(ctx.logger.find('no file matches "nomatch/*.csv"; nothing to read', 'warn')).toHaveLength(1);
+    await expect(makeSource({ path: 'nomatch/*.csv' }, tmp.dir).check(new AbortController().signal)).rejects.toThrow(/no file matches/);
   });
 
   it('names the config directory itself as "."', async () => {
