@@ -10,7 +10,7 @@ import type { RangeJob, RangeMessage, WorkerInit, WorkerMessage } from './parall
 import { createRangeReader, type RangeOutput } from './range-reader.js';
 import { recordUnpacker } from './packer.js';
 import { CsvRowError } from './row-errors.js';
-import { RowHandler } from './rows.js';
+import { RowHandler, uniqueColumnNames } from './rows.js';
 import type { CsvSourceConfig } from './types.js';
 import { useLeanHeap } from './lean-heap.js';
 
@@ -99,7 +99,7 @@ export async function planParallel(file: string, config: CsvSourceConfig): Promi
     const names = line.toString('utf8').split(config.delimiter);
     // `columns` that do not fit the header: one thread reports it.
     if (config.header && config.columns !== undefined && config.columns.length !== names.length) return undefined;
-    const columns = config.columns ?? names;
+    const columns = config.columns ?? uniqueColumnNames(names);
     return {
       file,
       size,

@@ -202,9 +202,11 @@ export class RowHandler implements RowSink {
   }
 
   /** `headerLine` is the line of the header row the names come from; undefined for `columns`. */
-  private setColumns(names: readonly string[], headerLine: number | undefined): void {
-    // A record has one value per name: a second column of the same name, or
-    // source_field, would silently replace the first one's values.
+  private setColumns(given: readonly string[], headerLine: number | undefined): void {
+    // A record has one value per name: a header's repeated names are made
+    // unique (its data is not the user's to fix); repeated names in `columns`
+    // and a source_field named like a column are mistakes to report.
+    const names = headerLine === undefined ? given : uniqueColumnNames(given);
     const first = new Map<string, number>();
     names.forEach((name, i) => {
       const before = first.get(name);
@@ -242,4 +244,27 @@ export class RowHandler implements RowSink {
     }
     this.otherTyped = this.converters.flatMap((c, i) => (c !== undefined && !this.refIndexes.includes(i) ? [i] : []));
   }
+}
+
+/**
+ * A header's column names with repeats made unique, as DuckDB names them: a
+ * repeated name gets `_1`, `_2`… (`a, a` → `a, a_1`), a repeated empty name
+ * its position (`a,,` → `a, "", column3`), so no column's values are lost to
+ * another of the same name.
+ */
+export function uniqueColumnNames(names: readonly string[]): string[] {
+  const taken = new Set(names);
+  if (taken.size === names.length) return [...names];
+  const seen = new Set<string>();
+  return names.map((name, i) => {
+    if (!seen.has(name)) {
+      seen.add(name);
+      return name;
+    }
+    let unique = name === '' ? `column${i + 1}` : `${name}_1`;
+    for (let k = 2; taken.has(unique); k++) unique = name === '' ? `column${i + 1}_${k}` : `${name}_${k}`;
+    taken.add(unique);
+    seen.add(unique);
+    return unique;
+  });
 }

@@ -191,11 +191,10 @@ describe.each(PATHS)('dialect (%s)', (_name, fast) => {
     }
   });
 
-  it('fails on a column name given twice, or a source_field named like a column, instead of dropping values', async () => {
-    await expect(read('a,a,,b,\n1,2,3,4,5\n', {}, fast)).rejects.toThrow(
-      /datasources\.readings: f-\w+\.csv:1: the header names column "a" twice \(columns 1 and 2\).*`columns: \[\.\.\.\]`/,
-    );
-    await expect(read('a,b,,c,\n1,2,3,4,5\n', {}, fast)).rejects.toThrow(/names column "" twice \(columns 3 and 5\)/);
+  it('makes a header\'s repeated names unique, and fails on a name given twice in columns or a source_field named like a column', async () => {
+    // Repeated and trailing empty names (spreadsheet exports): every value kept, as DuckDB names them.
+    expect((await read('a,a,,b,,a_1\n1,2,3,4,5,6\n', {}, fast)).records).toEqual([{ a: '1', a_2: '2', '': '3', b: '4', column5: '5', a_1: '6' }]);
+    expect((await read('a,b,,c,\n1,2,3,4,5\n', {}, fast)).records).toEqual([{ a: '1', b: '2', '': '3', c: '4', column5: '5' }]);
     const { records } = await read('a,a,,b,\n1,2,3,4,5\n', { columns: ['a', 'a2', 'x', 'b', 'y'] }, fast);
     expect(records).toEqual([{ a: '1', a2: '2', x: '3', b: '4', y: '5' }]);
     await expect(read('1,2\n', { header: false, columns: ['p', 'p'] }, fast)).rejects.toThrow(/columns names column "p" twice \(columns 1 and 2\)/);
