@@ -50,7 +50,10 @@ export function parseJsonExact(text: string, literal: NumberLiteral): unknown {
       escaped = true;
       const e = text.charCodeAt(at + 1);
       if (e === 0x75) {
-        if (!/^[0-9a-fA-F]{4}$/.test(text.slice(at + 2, at + 6))) fail('Bad Unicode escape', at + 2);
+        for (let i = at + 2; i < at + 6; i++) {
+          const h = text.charCodeAt(i);
+          if (!((h >= 0x30 && h <= 0x39) || (h >= 0x41 && h <= 0x46) || (h >= 0x61 && h <= 0x66))) fail('Bad Unicode escape', i);
+        }
         at += 5;
       } else if (e === 0x22 || e === 0x5c || e === 0x2f || e === 0x62 || e === 0x66 || e === 0x6e || e === 0x72 || e === 0x74) {
         at += 1;
@@ -174,6 +177,6 @@ export function parseJsonExact(text: string, literal: NumberLiteral): unknown {
 
   const result = value();
   space();
-  if (at < text.length) fail('Unexpected non-whitespace character after JSON');
+  if (at < text.length) throw new SyntaxError(`Unexpected non-whitespace character after JSON at position ${at}`);
   return result;
 }
