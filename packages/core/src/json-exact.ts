@@ -19,164 +19,212 @@ export type NumberLiteral = (text: string, integer: boolean) => unknown;
  * ); // { id: 12345678901234567890n }
  */
 export function parseJsonExact(text: string, literal: NumberLiteral): unknown {
-  let at = 0;
+  return new ExactParser(text, literal).parse();
+}
 
-  const fail = (what: string, position = at): never => {
+/**
+ * The parser behind {@link parseJsonExact}: a class with private fields, as
+ * V8 runs a hand-written parser fastest, and no work at module level (core's
+ * start-up loads this module).
+ */
+class ExactParser {
+  readonly #text: string;
+  readonly #literal: NumberLiteral;
+  #at = 0;
+  /** Index of the next backslash at or after some earlier position (-1: none left), so finding escapes stays linear. */
+  #backslash = 0;
+  /** The same for control characters, which no string may hold unescaped. */
+  #control = 0;
+  readonly #controls = /[\u0000-\u001f]/g;
+
+  constructor(text: string, literal: NumberLiteral) {
+    this.#text = text;
+    this.#literal = literal;
+  }
+
+  parse(): unknown {
+    const value = this.#value();
+    this.#space();
+    if (this.#at < this.#text.length) throw new SyntaxError(`Unexpected non-whitespace character after JSON at position ${this.#at}`);
+    return value;
+  }
+
+  #fail(what: string, position = this.#at): never {
     throw new SyntaxError(`${what} in JSON at position ${position}`);
-  };
-  const unexpected = (): never => {
-    if (at >= text.length) throw new SyntaxError('Unexpected end of JSON input');
-    return fail(`Unexpected token '${text[at]}'`);
-  };
-  const space = (): void => {
-    let c = text.charCodeAt(at);
-    while (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) c = text.charCodeAt(++at);
-  };
-  const digits = (): number => {
-    const first = at;
-    let c = text.charCodeAt(at);
-    while (c >= 0x30 && c <= 0x39) c = text.charCodeAt(++at);
-    return at - first;
-  };
+  }
 
-  const string = (): string => {
-    const start = at;
-    let escaped = false;
-    for (at++; ; at++) {
+  #unexpected(): never {
+    if (this.#at >= this.#text.length) throw new SyntaxError('Unexpected end of JSON input');
+    return this.#fail(`Unexpected token '${this.#text[this.#at]}'`);
+  }
+
+  #space(): void {
+    const text = this.#text;
+    let c = text.charCodeAt(this.#at);
+    while (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) c = text.charCodeAt(++this.#at);
+  }
+
+  #digits(): number {
+    const text = this.#text;
+    const first = this.#at;
+    let c = text.charCodeAt(first);
+    while (c >= 0x30 && c <= 0x39) c = text.charCodeAt(++this.#at);
+    return this.#at - first;
+  }
+
+  #value(): unknown {
+    this.#space();
+    switch (this.#text.charCodeAt(this.#at)) {
+      case 0x7b: // {
+        return this.#object();
+      case 0x5b: // [
+        return this.#array();
+      case 0x22: // "
+        return this.#string();
+      case 0x74: // t
+        return this.#word('true', true);
+      case 0x66: // f
+        return this.#word('false', false);
+      case 0x6e: // n
+        return this.#word('null', null);
+      default:
+        return this.#number();
+    }
+  }
+
+  #word(name: string, value: unknown): unknown {
+    const text = this.#text;
+    if (!text.startsWith(name, this.#at)) {
+      // Point at the first character that differs, as JSON.parse does.
+      let i = 0;
+      while (text.charCodeAt(this.#at + i) === name.charCodeAt(i)) i++;
+      this.#at += i;
+      this.#unexpected();
+    }
+    this.#at += name.length;
+    return value;
+  }
+
+  #string(): string {
+    const text = this.#text;
+    const start = this.#at;
+    const end = text.indexOf('"', start + 1);
+    // Most strings hold neither escapes nor control characters: one slice, found with indexOf.
+    if (this.#backslash >= 0 && this.#backslash < start) this.#backslash = text.indexOf('\\', start);
+    if (this.#control >= 0 && this.#control < start) {
+      this.#controls.lastIndex = start;
+      this.#control = this.#controls.test(text) ? this.#controls.lastIndex - 1 : -1;
+    }
+    if (end > 0 && (this.#backslash < 0 || this.#backslash > end) && (this.#control < 0 || this.#control > end)) {
+      this.#at = end + 1;
+      return text.slice(start + 1, end);
+    }
+    return this.#escapedString();
+  }
+
+  /** A string with escapes (or an invalid one), checked character by character. */
+  #escapedString(): string {
+    const text = this.#text;
+    const start = this.#at;
+    let at = start + 1;
+    for (; ; at++) {
       let c = text.charCodeAt(at);
       while (c !== 0x22 && c !== 0x5c && c >= 0x20) c = text.charCodeAt(++at);
       if (c === 0x22) break;
-      if (c !== 0x5c) fail(at < text.length ? 'Bad control character in string literal' : 'Unterminated string');
-      escaped = true;
+      if (c !== 0x5c) this.#fail(at < text.length ? 'Bad control character in string literal' : 'Unterminated string', at);
       const e = text.charCodeAt(at + 1);
       if (e === 0x75) {
         for (let i = at + 2; i < at + 6; i++) {
           const h = text.charCodeAt(i);
-          if (!((h >= 0x30 && h <= 0x39) || (h >= 0x41 && h <= 0x46) || (h >= 0x61 && h <= 0x66))) fail('Bad Unicode escape', i);
+          if (!((h >= 0x30 && h <= 0x39) || (h >= 0x41 && h <= 0x46) || (h >= 0x61 && h <= 0x66))) this.#fail('Bad Unicode escape', i);
         }
         at += 5;
       } else if (e === 0x22 || e === 0x5c || e === 0x2f || e === 0x62 || e === 0x66 || e === 0x6e || e === 0x72 || e === 0x74) {
         at += 1;
       } else {
-        fail('Bad escaped character', at + 1);
+        this.#fail('Bad escaped character', at + 1);
       }
     }
-    at++;
+    this.#at = at + 1;
     // Escapes are rare and already checked: JSON.parse decodes them exactly as it would have.
-    return escaped ? (JSON.parse(text.slice(start, at)) as string) : text.slice(start + 1, at - 1);
-  };
+    return JSON.parse(text.slice(start, at + 1)) as string;
+  }
 
-  const number = (): unknown => {
-    const start = at;
-    if (text.charCodeAt(at) === 0x2d) at++;
-    const lead = text.charCodeAt(at);
-    const whole = digits();
+  #number(): unknown {
+    const text = this.#text;
+    const start = this.#at;
+    if (text.charCodeAt(start) === 0x2d) this.#at++;
+    const lead = text.charCodeAt(this.#at);
+    const whole = this.#digits();
     if (whole === 0) {
-      if (start === at) unexpected();
-      fail('No number after minus sign');
+      if (start === this.#at) this.#unexpected();
+      this.#fail('No number after minus sign');
     }
-    if (lead === 0x30 && whole > 1) fail('Unexpected number', at - whole + 1);
+    if (lead === 0x30 && whole > 1) this.#fail('Unexpected number', this.#at - whole + 1);
     let integer = true;
-    if (text.charCodeAt(at) === 0x2e) {
+    if (text.charCodeAt(this.#at) === 0x2e) {
       integer = false;
-      at++;
-      if (digits() === 0) fail('Unterminated fractional number');
+      this.#at++;
+      if (this.#digits() === 0) this.#fail('Unterminated fractional number');
     }
-    const e = text.charCodeAt(at);
+    const e = text.charCodeAt(this.#at);
     if (e === 0x65 || e === 0x45) {
       integer = false;
-      const sign = text.charCodeAt(++at);
-      if (sign === 0x2b || sign === 0x2d) at++;
-      if (digits() === 0) fail('Exponent part is missing a number');
+      const sign = text.charCodeAt(++this.#at);
+      if (sign === 0x2b || sign === 0x2d) this.#at++;
+      if (this.#digits() === 0) this.#fail('Exponent part is missing a number');
     }
-    return literal(text.slice(start, at), integer);
-  };
+    return this.#literal(text.slice(start, this.#at), integer);
+  }
 
-  const word = (name: string, value: unknown): unknown => {
-    if (!text.startsWith(name, at)) {
-      // Point at the first character that differs, as JSON.parse does.
-      let i = 0;
-      while (text.charCodeAt(at + i) === name.charCodeAt(i)) i++;
-      at += i;
-      unexpected();
-    }
-    at += name.length;
-    return value;
-  };
-
-  const value = (): unknown => {
-    space();
-    switch (text.charCodeAt(at)) {
-      case 0x7b: // {
-        return object();
-      case 0x5b: // [
-        return array();
-      case 0x22: // "
-        return string();
-      case 0x74: // t
-        return word('true', true);
-      case 0x66: // f
-        return word('false', false);
-      case 0x6e: // n
-        return word('null', null);
-      default:
-        return number();
-    }
-  };
-
-  const array = (): unknown[] => {
+  #array(): unknown[] {
     const items: unknown[] = [];
-    at++;
-    space();
-    if (text.charCodeAt(at) === 0x5d) {
-      at++;
+    this.#at++;
+    this.#space();
+    if (this.#text.charCodeAt(this.#at) === 0x5d) {
+      this.#at++;
       return items;
     }
     for (;;) {
-      items.push(value());
-      space();
-      const c = text.charCodeAt(at);
+      items.push(this.#value());
+      this.#space();
+      const c = this.#text.charCodeAt(this.#at);
       if (c === 0x5d) {
-        at++;
+        this.#at++;
         return items;
       }
-      if (c !== 0x2c) fail("Expected ',' or ']' after array element");
-      at++;
+      if (c !== 0x2c) this.#fail("Expected ',' or ']' after array element");
+      this.#at++;
     }
-  };
+  }
 
-  const object = (): Record<string, unknown> => {
+  #object(): Record<string, unknown> {
     const members: Record<string, unknown> = {};
-    at++;
-    space();
-    if (text.charCodeAt(at) === 0x7d) {
-      at++;
+    this.#at++;
+    this.#space();
+    if (this.#text.charCodeAt(this.#at) === 0x7d) {
+      this.#at++;
       return members;
     }
     for (let first = true; ; first = false) {
-      space();
-      if (text.charCodeAt(at) !== 0x22) fail(first ? "Expected property name or '}'" : 'Expected double-quoted property name');
-      const key = string();
-      space();
-      if (text.charCodeAt(at) !== 0x3a) fail("Expected ':' after property name");
-      at++;
-      const member = value();
+      this.#space();
+      if (this.#text.charCodeAt(this.#at) !== 0x22) this.#fail(first ? "Expected property name or '}'" : 'Expected double-quoted property name');
+      const key = this.#string();
+      this.#space();
+      if (this.#text.charCodeAt(this.#at) !== 0x3a) this.#fail("Expected ':' after property name");
+      this.#at++;
+      const member = this.#value();
       // Plain assignment would set the prototype; JSON.parse makes an own property.
       if (key === '__proto__') Object.defineProperty(members, key, { value: member, writable: true, enumerable: true, configurable: true });
       else members[key] = member;
-      space();
-      const c = text.charCodeAt(at);
+      this.#space();
+      const c = this.#text.charCodeAt(this.#at);
       if (c === 0x7d) {
-        at++;
+        this.#at++;
         return members;
       }
-      if (c !== 0x2c) fail("Expected ',' or '}' after property value");
-      at++;
+      if (c !== 0x2c) this.#fail("Expected ',' or '}' after property value");
+      this.#at++;
     }
-  };
-
-  const result = value();
-  space();
-  if (at < text.length) throw new SyntaxError(`Unexpected non-whitespace character after JSON at position ${at}`);
-  return result;
+  }
 }

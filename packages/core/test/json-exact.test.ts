@@ -51,7 +51,7 @@ describe('parseJsonExact', () => {
 
   it('names the position as JSON.parse does', () => {
     const unexpectedAt: Record<string, number> = { '-a': 1, '[1,]': 3 };
-    const texts = ['[1', '{"a" 1}', '1 x', '"a\u0001"', '"\\x"', '-', '1.', '1e', '01', '{"a":1,}', '[1 2]', '', 'tru', '"abc', '{', '{"a":1 "b":2}', '"\\u12g4"', '"\\u\u00100aa"', '-a', 'nul', '[1,]'];
+    const texts = ['[1', '{"a" 1}', '1 x', '"a\u0001"', '"\\x"', '-', '1.', '1e', '01', '{"a":1,}', '[1 2]', '', 'tru', '"abc', '{', '{"a":1 "b":2}', '"\\u12g4"', '"\\u\u00100aa"', '-a', 'nul', '[1,]', '[\n"a",\n"b\tc"]', '["ok", "\\n\u0007"]', '"a\\"'];
     for (const text of texts) {
       let message: string | undefined;
       try {
