@@ -22,6 +22,12 @@ export function parseJsonExact(text: string, literal: NumberLiteral): unknown {
   return new ExactParser(text, literal).parse();
 }
 
+/** Whether `text` holds a control character from `from` up to `to`. */
+function hasControl(text: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if (text.charCodeAt(i) < 0x20) return true;
+  return false;
+}
+
 /**
  * The parser behind {@link parseJsonExact}: a class with private fields, as
  * V8 runs a hand-written parser fastest, and no work at module level (core's
@@ -33,13 +39,13 @@ class ExactParser {
   #at = 0;
   /** Index of the next backslash at or after some earlier position (-1: none left), so finding escapes stays linear. */
   #backslash = 0;
-  /** The same for control characters, which no string may hold unescaped. */
-  #control = 0;
-  readonly #controls = /[\u0000-\u001f]/g;
+  /** Whether the text holds a control character at all, which no string may hold unescaped (white space between tokens is one). */
+  readonly #controls: boolean;
 
   constructor(text: string, literal: NumberLiteral) {
     this.#text = text;
     this.#literal = literal;
+    this.#controls = /[\u0000-\u001f]/.test(text);
   }
 
   parse(): unknown {
@@ -111,11 +117,7 @@ class ExactParser {
     const end = text.indexOf('"', start + 1);
     // Most strings hold neither escapes nor control characters: one slice, found with indexOf.
     if (this.#backslash >= 0 && this.#backslash < start) this.#backslash = text.indexOf('\\', start);
-    if (this.#control >= 0 && this.#control < start) {
-      this.#controls.lastIndex = start;
-      this.#control = this.#controls.test(text) ? this.#controls.lastIndex - 1 : -1;
-    }
-    if (end > 0 && (this.#backslash < 0 || this.#backslash > end) && (this.#control < 0 || this.#control > end)) {
+    if (end > 0 && (this.#backslash < 0 || this.#backslash > end) && (!this.#controls || !hasControl(text, start + 1, end))) {
       this.#at = end + 1;
       return text.slice(start + 1, end);
     }
