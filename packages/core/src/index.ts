@@ -47,3 +47,4 @@ export { redactUrl, redactHeaders, collectSecrets, createRedactor, isSecretHeade
 export { isSuccessStatus, isRetryableStatus, parseRetryAfter } from './http-status.js';
 export { abortable } from './abort.js';
 export { MicrosecondDate, microsecondsOf, dateWithMicros } from './microsecond-date.js';
+export { parseJsonExact, type NumberLiteral } from './json-exact.js';

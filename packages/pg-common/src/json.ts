@@ -1,3 +1,5 @@
+import { parseJsonExact } from '@sluice/core';
+
 /**
  * A number inside a json/jsonb value that no JavaScript number holds
  * exactly and that is not an integer a bigint can hold: a fraction with more
@@ -78,92 +80,14 @@ function numberOf(literal: string): number | bigint | JsonNumber {
   return new JsonNumber(literal);
 }
 
-/** A recursive-descent JSON parser that gives {@link numberOf} for numbers and `JSON.parse`'s values otherwise. */
+/** {@link parseJsonExact} with {@link numberOf} for numbers; a value holding an exact number is noted for {@link jsonText}. */
 function parseExact(text: string): unknown {
-  let i = 0;
   let exact = false;
-  const NUMBER = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
-
-  const fail = (): never => {
-    throw new SyntaxError(`invalid JSON at position ${i}`);
-  };
-  const space = (): void => {
-    for (let c = text.charCodeAt(i); c === 32 || c === 9 || c === 10 || c === 13; c = text.charCodeAt(++i));
-  };
-  const string = (): string => {
-    const start = i;
-    let escaped = false;
-    for (i++; i < text.length; i++) {
-      const c = text.charCodeAt(i);
-      if (c === 92) {
-        escaped = true;
-        i++;
-      } else if (c === 34) {
-        i++;
-        return escaped ? (JSON.parse(text.slice(start, i)) as string) : text.slice(start + 1, i - 1);
-      }
-    }
-    return fail();
-  };
-  const value = (): unknown => {
-    space();
-    const c = text[i];
-    if (c === '{') {
-      i++;
-      const object: Record<string, unknown> = {};
-      space();
-      if (text[i] === '}') {
-        i++;
-        return object;
-      }
-      for (;;) {
-        space();
-        if (text[i] !== '"') fail();
-        const key = string();
-        space();
-        if (text[i++] !== ':') fail();
-        const member = value();
-        // An own property, as JSON.parse makes it, even for `__proto__`.
-        if (key === '__proto__') Object.defineProperty(object, key, { value: member, enumerable: true, writable: true, configurable: true });
-        else object[key] = member;
-        space();
-        const next = text[i++];
-        if (next === '}') return object;
-        if (next !== ',') fail();
-      }
-    }
-    if (c === '[') {
-      i++;
-      const array: unknown[] = [];
-      space();
-      if (text[i] === ']') {
-        i++;
-        return array;
-      }
-      for (;;) {
-        array.push(value());
-        space();
-        const next = text[i++];
-        if (next === ']') return array;
-        if (next !== ',') fail();
-      }
-    }
-    if (c === '"') return string();
-    if (text.startsWith('true', i)) return (i += 4), true;
-    if (text.startsWith('false', i)) return (i += 5), false;
-    if (text.startsWith('null', i)) return (i += 4), null;
-    NUMBER.lastIndex = i;
-    const m = NUMBER.exec(text);
-    if (!m) return fail();
-    i += m[0].length;
-    const number = numberOf(m[0]);
+  const result = parseJsonExact(text, (literal) => {
+    const number = numberOf(literal);
     if (typeof number !== 'number') exact = true;
     return number;
-  };
-
-  const result = value();
-  space();
-  if (i !== text.length) fail();
+  });
   if (exact && typeof result === 'object' && result !== null) exactValues.add(result);
   return result;
 }

@@ -1,3 +1,5 @@
+import { parseJsonExact } from '@sluice/core';
+
 /** A response body parsed so that no number loses digits without notice. */
 export interface ParsedJson {
   readonly value: unknown;
@@ -21,7 +23,6 @@ const UNSAFE_HINT = /[:,[\s-]\d{16}|^\d{16}|[eE][-+]?\d{3}/;
 const STRING_OR_CANDIDATE = /"[^"\\]*(?:\\[^][^"\\]*)*"|(?<![.\d])\d{16}|[eE][-+]?\d{3}/g;
 
 const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
 const MINUS = 0x2d;
 const PLUS = 0x2b;
 const DOT = 0x2e;
@@ -34,7 +35,7 @@ const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
  * ±Infinity with `overflow` set, so the caller can refuse what holds it.
  * JSON.parse does the work (and the syntax check) unless the text holds
  * such a literal outside a string; only then is it parsed again, slower,
- * by {@link ExactParser}. Node.js 20's JSON.parse gives a reviver no
+ * by core's `parseJsonExact`. Node.js 20's JSON.parse gives a reviver no
  * access to a number's source text, hence the second parser.
  *
  * @example
@@ -43,43 +44,19 @@ const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
 export function parseJson(text: string): ParsedJson {
   const value: unknown = JSON.parse(text);
   if (!UNSAFE_HINT.test(text) || !hasUnsafeNumber(text)) return { value, overflow: false };
-  return new ExactParser(text).parse();
+  return parseExact(text);
 }
 
-/** Index of the quote that closes the string opening at `start`. */
-function stringEnd(text: string, start: number): number {
-  let end = text.indexOf('"', start + 1);
-  for (;;) {
-    if (end < 0) throw new SyntaxError(`unterminated string at ${start}`);
-    let backslashes = 0;
-    while (text.charCodeAt(end - 1 - backslashes) === BACKSLASH) backslashes++;
-    if (backslashes % 2 === 0) return end;
-    end = text.indexOf('"', end + 1);
-  }
-}
-
-/** Index just past the number literal starting at `start`, and its shape. */
-function numberEnd(text: string, start: number): { readonly end: number; readonly integer: boolean } {
-  let i = start;
-  if (text.charCodeAt(i) === MINUS) i++;
-  const first = i;
-  while (isDigit(text.charCodeAt(i))) i++;
-  if (i === first) throw new SyntaxError(`unexpected character at ${start}`);
-  let integer = true;
-  if (text.charCodeAt(i) === DOT) {
-    integer = false;
-    i++;
-    while (isDigit(text.charCodeAt(i))) i++;
-  }
-  const c = text.charCodeAt(i);
-  if (c === 0x65 || c === 0x45) {
-    integer = false;
-    i++;
-    const sign = text.charCodeAt(i);
-    if (sign === MINUS || sign === PLUS) i++;
-    while (isDigit(text.charCodeAt(i))) i++;
-  }
-  return { end: i, integer };
+/** {@link parseJsonExact} keeping unsafe integers as bigints and noting overflows. */
+function parseExact(text: string): ParsedJson {
+  let overflow = false;
+  const value = parseJsonExact(text, (literal, integer) => {
+    const number = Number(literal);
+    if (integer) return Number.isSafeInteger(number) ? number : BigInt(literal);
+    if (!Number.isFinite(number)) overflow = true;
+    return number;
+  });
+  return { value, overflow };
 }
 
 const isNumberChar = (c: number): boolean => isDigit(c) || c === DOT || c === MINUS || c === PLUS || c === 0x65 || c === 0x45;
@@ -104,140 +81,6 @@ export function hasUnsafeNumber(text: string): boolean {
     pattern.lastIndex = end;
   }
   return false;
-}
-
-/**
- * A JSON parser that keeps unsafe integers exact (as bigint) and notes
- * overflows; otherwise it builds what JSON.parse builds (own `__proto__`
- * keys, the last of duplicate keys). Only for texts JSON.parse has already
- * accepted, and only for those that need it: it is several times slower.
- */
-class ExactParser {
-  readonly #text: string;
-  #at = 0;
-  #overflow = false;
-  /** Index of the next backslash at or after some earlier position (-1: none left), so finding escapes stays linear. */
-  #backslash = 0;
-
-  constructor(text: string) {
-    this.#text = text;
-  }
-
-  parse(): ParsedJson {
-    const value = this.#value();
-    this.#space();
-    if (this.#at < this.#text.length) throw new SyntaxError(`unexpected text at ${this.#at}`);
-    return { value, overflow: this.#overflow };
-  }
-
-  #space(): void {
-    const text = this.#text;
-    let c = text.charCodeAt(this.#at);
-    while (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) c = text.charCodeAt(++this.#at);
-  }
-
-  #value(): unknown {
-    this.#space();
-    const text = this.#text;
-    switch (text.charCodeAt(this.#at)) {
-      case 0x7b: // {
-        return this.#object();
-      case 0x5b: // [
-        return this.#array();
-      case QUOTE:
-        return this.#string();
-      case 0x74: // t
-        return this.#word('true', true);
-      case 0x66: // f
-        return this.#word('false', false);
-      case 0x6e: // n
-        return this.#word('null', null);
-      default:
-        return this.#number();
-    }
-  }
-
-  #word<T>(word: string, value: T): T {
-    if (!this.#text.startsWith(word, this.#at)) throw new SyntaxError(`unexpected text at ${this.#at}`);
-    this.#at += word.length;
-    return value;
-  }
-
-  #string(): string {
-    const text = this.#text;
-    const start = this.#at;
-    const end = stringEnd(text, start);
-    this.#at = end + 1;
-    if (this.#backslash >= 0 && this.#backslash < start) this.#backslash = text.indexOf('\\', start);
-    // Escapes are rare; JSON.parse decodes them exactly as it would have.
-    return this.#backslash < 0 || this.#backslash > end ? text.slice(start + 1, end) : (JSON.parse(text.slice(start, end + 1)) as string);
-  }
-
-  #number(): number | bigint {
-    const text = this.#text;
-    const start = this.#at;
-    // Short integers, the most common numbers, without slicing: up to 15 digits the sum is exact.
-    let i = start;
-    const negative = text.charCodeAt(i) === MINUS;
-    if (negative) i++;
-    const first = i;
-    let sum = 0;
-    for (let c = text.charCodeAt(i); isDigit(c); c = text.charCodeAt(++i)) sum = sum * 10 + (c - 0x30);
-    const next = text.charCodeAt(i);
-    if (i > first && i - first <= 15 && next !== DOT && next !== 0x65 && next !== 0x45) {
-      this.#at = i;
-      return negative ? -sum : sum;
-    }
-    const { end, integer } = numberEnd(text, start);
-    this.#at = end;
-    const source = text.slice(start, end);
-    const value = Number(source);
-    if (integer) return Number.isSafeInteger(value) ? value : BigInt(source);
-    if (!Number.isFinite(value)) this.#overflow = true;
-    return value;
-  }
-
-  #array(): unknown[] {
-    const items: unknown[] = [];
-    this.#at++;
-    this.#space();
-    if (this.#text.charCodeAt(this.#at) === 0x5d) {
-      this.#at++;
-      return items;
-    }
-    for (;;) {
-      items.push(this.#value());
-      this.#space();
-      const c = this.#text.charCodeAt(this.#at++);
-      if (c === 0x5d) return items;
-      if (c !== 0x2c) throw new SyntaxError(`expected , or ] at ${this.#at - 1}`);
-    }
-  }
-
-  #object(): Record<string, unknown> {
-    const object: Record<string, unknown> = {};
-    this.#at++;
-    this.#space();
-    if (this.#text.charCodeAt(this.#at) === 0x7d) {
-      this.#at++;
-      return object;
-    }
-    for (;;) {
-      this.#space();
-      if (this.#text.charCodeAt(this.#at) !== QUOTE) throw new SyntaxError(`expected a key at ${this.#at}`);
-      const key = this.#string();
-      this.#space();
-      if (this.#text.charCodeAt(this.#at++) !== 0x3a) throw new SyntaxError(`expected : at ${this.#at - 1}`);
-      const value = this.#value();
-      // Plain assignment would set the prototype; JSON.parse makes an own property.
-      if (key === '__proto__') Object.defineProperty(object, key, { value, writable: true, enumerable: true, configurable: true });
-      else object[key] = value;
-      this.#space();
-      const c = this.#text.charCodeAt(this.#at++);
-      if (c === 0x7d) return object;
-      if (c !== 0x2c) throw new SyntaxError(`expected , or } at ${this.#at - 1}`);
-    }
-  }
 }
 
 /**
