@@ -1,5 +1,3 @@
-const PAD3: readonly string[] = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
-
 /**
  * A Date that also carries the microseconds PostgreSQL keeps past the
  * millisecond. JavaScript dates count milliseconds, so a `timestamp` or
@@ -36,7 +34,7 @@ export class MicrosecondDate extends Date {
   override toISOString(): string {
     const iso = super.toISOString();
     const micros = this.microseconds;
-    return micros === 0 ? iso : `${iso.slice(0, -1)}${PAD3[micros]}Z`;
+    return micros === 0 ? iso : `${iso.slice(0, -1)}${String(micros).padStart(3, '0')}Z`;
   }
 }
 

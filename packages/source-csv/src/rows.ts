@@ -174,9 +174,11 @@ export class RowHandler implements RowSink {
     const pack = this.options.pack;
     if (pack !== undefined) {
       // Whoever builds the record converts again; a value that would not convert is rejected here, as below.
-      for (let i = 0; i < count; i++) {
-        const convert = converters[i];
-        if (convert !== undefined && convert(this.field(i)) === INVALID) return this.invalid(i, line, text, rawStart, rawEnd);
+      // The columns the push-down read were converted above: only the other typed ones are left to check.
+      const otherTyped = this.otherTyped;
+      for (let k = 0; k < otherTyped.length; k++) {
+        const i = otherTyped[k]!;
+        if (converters[i]!(this.field(i)) === INVALID) return this.invalid(i, line, text, rawStart, rawEnd);
       }
       const values = pack.values;
       for (let i = 0; i < count; i++) values.push(this.field(i));
