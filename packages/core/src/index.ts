@@ -15,7 +15,7 @@ export { Pipeline, type PipelineOptions, type RunOptions, type CheckResult } fro
 export type { RunSummary, SourceSummary, RuleSummary, TargetSummary } from './runner/summary.js';
 export { NdjsonDeadLetterStore, type DeadLetterStore, type DeadLetterEntry } from './runner/dead-letter.js';
 export { withRetry, withTimeout, backoffDelay } from './runner/retry.js';
-export { encodeLine, decodeLine, isStringRecordOf } from './runner/codec.js';
+export { encodeLine, decodeLine, isStringRecordOf, isWellFormed } from './runner/codec.js';
 export { parseCsvRows } from './runner/spool.js';
 
 export {

@@ -61,7 +61,7 @@ export class FileSession implements ExportSession {
       return this.discardOnError(async () => {
         signal.throwIfAborted();
         if (this.parts.length === 0 && this.options.writeEmpty) await this.startPart();
-        await this.dropEmptyParts();
+        await this.dropEmptyLastPart();
         for (const part of this.parts) await this.guard('write', part.finalPath, () => part.finish());
         signal.throwIfAborted();
         const overwrite = this.options.ifExists === 'overwrite';
@@ -82,11 +82,12 @@ export class FileSession implements ExportSession {
    * session, it is written only with write_empty, and only as the sole file.
    * Only the last part can be empty, so part numbers stay contiguous.
    */
-  private async dropEmptyParts(): Promise<void> {
+  private async dropEmptyLastPart(): Promise<void> {
     if (this.options.writeEmpty && this.parts.length === 1) return;
-    for (const part of this.parts.filter((p) => p.count === 0)) {
-      this.parts.splice(this.parts.indexOf(part), 1);
-      await part.discard();
+    const last = this.parts.at(-1);
+    if (last?.count === 0) {
+      this.parts.pop();
+      await last.discard();
     }
     this.current = undefined;
   }

@@ -115,7 +115,10 @@ export class PostgresExporter implements Exporter {
     return order.map((field) => [field, field]);
   }
 
-  #plan(records: readonly DataRecord[], columns: Map<string, TableColumn>): { plan: WritePlan; fields: [string, TableColumn][] } {
+  #plan(
+    records: readonly DataRecord[],
+    columns: Map<string, TableColumn>,
+  ): { plan: WritePlan; fields: [string, TableColumn][]; upsert?: { readonly keyIndexes: readonly number[]; readonly lastWins: boolean } } {
     const fields: [string, TableColumn][] = [];
     for (const [field, name] of this.#fieldsOf(records)) {
       const column = columns.get(name);
@@ -131,6 +134,7 @@ export class PostgresExporter implements Exporter {
     }
     const names = fields.map(([, column]) => column.name);
     let onConflict: string | undefined;
+    let upsert: { keyIndexes: number[]; lastWins: boolean } | undefined;
     if (this.#config.mode === 'upsert') {
       const conflict = this.#config.conflict_columns ?? [];
       for (const name of conflict) {
@@ -144,19 +148,16 @@ export class PostgresExporter implements Exporter {
       onConflict =
         `ON CONFLICT (${conflict.map(quoteIdent).join(', ')}) ` +
         (updates.length === 0 ? 'DO NOTHING' : `DO UPDATE SET ${updates.map((n) => `${quoteIdent(n)} = EXCLUDED.${quoteIdent(n)}`).join(', ')}`);
+      // With DO UPDATE the last record of a key is the one one-by-one writes leave; with DO NOTHING the first.
+      upsert = { keyIndexes: conflict.map((name) => names.indexOf(name)), lastWins: updates.length > 0 };
     }
-    return { plan: { table: this.#table.sql, columns: names.map(quoteIdent), onConflict }, fields };
+    return { plan: { table: this.#table.sql, columns: names.map(quoteIdent), onConflict }, fields, ...(upsert ? { upsert } : {}) };
   }
 
   #prepare(records: readonly DataRecord[], fields: readonly [string, TableColumn][]): PreparedRow[] {
     return records.map((record) => ({ record, values: fields.map(([field, column]) => toPgText(record[field], column.shape)) }));
   }
 
-  /** The upsert rounds of a batch's rows (see {@link UpsertRounds}). */
-  #rounds(rows: readonly PreparedRow[], plan: WritePlan, fields: readonly [string, TableColumn][]): UpsertRounds {
-    const keyIndexes = (this.#config.conflict_columns ?? []).map((name) => fields.findIndex(([, c]) => c.name === name));
-    return new UpsertRounds(rows, keyIndexes, !plan.onConflict!.endsWith('DO NOTHING'));
-  }
 
   async write(batch: readonly DataRecord[], signal: AbortSignal): Promise<WriteResult> {
     if (batch.length === 0) return {};
@@ -180,9 +181,9 @@ export class PostgresExporter implements Exporter {
     };
     try {
       const columns = await this.#tableColumns(client, batch);
-      const { plan, fields } = this.#plan(batch, columns);
+      const { plan, fields, upsert } = this.#plan(batch, columns);
       if (fields.length === 0) throw new ConnectorError(`no record field matches a column of ${this.#config.table}`, { where: this.#deps.path });
-      if (plan.onConflict === undefined) {
+      if (upsert === undefined) {
         // Most batches are all good: one COPY encoded straight from the records.
         const failure = await writeWhole(() => copyIn(client, plan, (out) => encodeRecords(out, batch, fields)));
         if (failure === undefined) return {};
@@ -195,7 +196,7 @@ export class PostgresExporter implements Exporter {
         return rejected.length > 0 ? { rejected } : {};
       }
       const rows = this.#prepare(batch, fields);
-      const rounds = this.#rounds(rows, plan, fields);
+      const rounds = new UpsertRounds(rows, upsert.keyIndexes, upsert.lastWins);
       let round = rounds.first();
       let failure: unknown;
       let rejected: RejectedRecord[] = [];

@@ -21,6 +21,8 @@ import type { PreparedRow } from './write-batch.js';
 export class UpsertRounds {
   readonly #rows: readonly PreparedRow[];
   readonly #keyIndexes: readonly number[];
+  /** Each row's key, by position. */
+  readonly #keys: string[] = [];
   /**
    * Per key, the positions in `rows` of the records not yet tried, in the
    * order they are tried; a key's only record is held as its position alone
@@ -37,6 +39,7 @@ export class UpsertRounds {
     const queues = this.#queues;
     for (let i = 0; i < rows.length; i++) {
       const key = this.#key(rows[i]!);
+      this.#keys.push(key);
       const queue = queues.get(key);
       if (queue === undefined) queues.set(key, i);
       else if (typeof queue === 'number') queues.set(key, [queue, i]);
@@ -52,7 +55,7 @@ export class UpsertRounds {
 
   /** The next round after the server refused `refused`: the next record of each of their keys, in batch order. */
   next(refused: readonly { readonly record: DataRecord }[]): PreparedRow[] {
-    this.#keyOf ??= new Map(this.#rows.map((row) => [row.record, this.#key(row)]));
+    this.#keyOf ??= new Map(this.#rows.map((row, i) => [row.record, this.#keys[i]!]));
     const keys = new Set<string>();
     for (const { record } of refused) {
       const key = this.#keyOf.get(record);

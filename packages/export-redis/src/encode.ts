@@ -1,4 +1,4 @@
-import type { DataRecord } from '@sluice/core';
+import { isWellFormed, type DataRecord } from '@sluice/core';
 import type { RedisExporterOptions } from './types.js';
 
 /** One Redis command as its words: `['HSET', key, field, value, ...]`. */
@@ -73,8 +73,8 @@ const LONE_SURROGATE = /\p{Cs}/u;
  * keeps the original text.
  */
 function illFormed(key: string, record: DataRecord, commands: CommandWords[]): string | undefined {
-  // isWellFormed is a native scan, several times cheaper per word than the regular expression: it runs on every word sent.
-  if (commands.every((words) => words.every((word) => (word as string & { isWellFormed(): boolean }).isWellFormed()))) return undefined;
+  // A native scan, several times cheaper per word than the regular expression: it runs on every word sent.
+  if (commands.every((words) => words.every(isWellFormed))) return undefined;
   let where = 'the key';
   if (!LONE_SURROGATE.test(key)) {
     where = 'a value';

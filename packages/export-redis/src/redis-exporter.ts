@@ -197,6 +197,12 @@ class RedisSession implements ExportSession {
     let refusedForNow = new Map<Entry, string>();
     let transient: ConnectorError | undefined;
     let failing = false;
+    /** This chunk counts once among the chunks failing now, however many attempts fail. */
+    const markFailing = (): void => {
+      if (failing) return;
+      failing = true;
+      this.failing++;
+    };
     try {
       await withRetry(
         async (attempt) => {
@@ -206,8 +212,7 @@ class RedisSession implements ExportSession {
             failures = await connection.run((client) => this.send(client, pending), deps.settings.timeout, signal, idempotent);
           } catch (error) {
             if (signal.aborted) throw error;
-            if (!failing) this.failing++;
-            failing = true;
+            markFailing();
             throw connection.classify(error, 'write');
           }
           const again: Entry[] = [];
@@ -225,8 +230,7 @@ class RedisSession implements ExportSession {
           }
           pending = again;
           if (again.length === 0) return;
-          if (!failing) this.failing++;
-          failing = true;
+          markFailing();
           transient = new ConnectorError(`${again.length} record(s) refused for now: key "${again[0]!.key}": ${refusedForNow.get(again[0]!)}`, {
             where,
             retryable: true,

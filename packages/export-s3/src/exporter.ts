@@ -77,7 +77,8 @@ export class S3Exporter implements Exporter {
       replaced: (r, key) => this.runClaims(r).leftBehind.delete(key),
       leftBehindBy: (r) => {
         const { owners, leftBehind } = this.runClaims(r);
-        return [...leftBehind].filter(([key]) => owners.get(key) === sessionOf(r)).map(([key, records]) => ({ key, records }));
+        const session = sessionOf(r);
+        return [...leftBehind].filter(([key]) => owners.get(key) === session).map(([key, records]) => ({ key, records }));
       },
     };
     return new S3ExportSession(context, run, this.keysFor(run));

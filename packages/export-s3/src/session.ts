@@ -103,7 +103,7 @@ export class S3ExportSession implements ExportSession {
     const stale = this.ctx.leftBehindBy(this.run);
     if (stale.length > 0) {
       this.run.logger.error(
-        { bucket: this.ctx.bucket, keys: stale.map((o) => o.key), records: stale.reduce((sum, o) => sum + o.records, 0) },
+        { bucket: this.ctx.bucket, keys: stale.map((o) => o.key), records: recordsIn(stale) },
         'objects a failed attempt of this session left in the bucket were not replaced: they repeat records this session wrote; delete them',
       );
     }
@@ -165,7 +165,7 @@ export class S3ExportSession implements ExportSession {
     if (left.length === 0) return failure;
     const listed = left.slice(0, KEYS_IN_MESSAGE).map((object) => `s3://${this.ctx.bucket}/${object.key}`);
     const more = left.length > KEYS_IN_MESSAGE ? `, and ${left.length - KEYS_IN_MESSAGE} more` : '';
-    const records = left.reduce((sum, object) => sum + object.records, 0);
+    const records = recordsIn(left);
     const prefix = failure.where === undefined ? '' : `${failure.where}: `;
     const message = failure.message.startsWith(prefix) ? failure.message.slice(prefix.length) : failure.message;
     return new ConnectorError(
@@ -201,7 +201,7 @@ export class S3ExportSession implements ExportSession {
       {
         bucket: this.ctx.bucket,
         keys: left.map((o) => o.key),
-        records: left.reduce((sum, o) => sum + o.records, 0),
+        records: recordsIn(left),
         err: failures[0],
       },
       'objects of a failed session could not be deleted and stay in the bucket. If the session is written again they are replaced; ' +
@@ -210,3 +210,7 @@ export class S3ExportSession implements ExportSession {
   }
 }
 
+/** How many records `objects` hold in all. */
+function recordsIn(objects: readonly { readonly records: number }[]): number {
+  return objects.reduce((sum, object) => sum + object.records, 0);
+}

@@ -1,3 +1,4 @@
+import { isWellFormed } from '@sluice/core';
 /** ASCII whitespace as `\s` sees it: a value starting or ending with it is quoted. */
 const SPACE = new Uint8Array(128);
 for (const code of [0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x20]) SPACE[code] = 1;
@@ -100,7 +101,7 @@ export class ByteWriter {
       }
     }
     this.pos += this.#buf.write(text, this.pos, 'utf8');
-    if (this.wellFormed && !(text as string & { isWellFormed(): boolean }).isWellFormed()) this.wellFormed = false;
+    if (this.wellFormed && !isWellFormed(text)) this.wellFormed = false;
   }
 
   bytes(): Buffer {

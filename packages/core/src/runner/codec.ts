@@ -146,3 +146,12 @@ function reviveDate(iso: string): Date {
   if (micros === null) return new Date(iso);
   return dateWithMicros(new Date(`${iso.slice(0, -4)}Z`).getTime(), Number(micros[1]));
 }
+
+/**
+ * Whether `text` holds no lone UTF-16 surrogate, so it survives UTF-8
+ * (String#isWellFormed: ES2024, in Node.js 20, and several times faster than
+ * a surrogate regular expression; TypeScript's lib does not declare it yet).
+ */
+export function isWellFormed(text: string): boolean {
+  return (text as string & { isWellFormed(): boolean }).isWellFormed();
+}

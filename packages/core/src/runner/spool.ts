@@ -3,7 +3,7 @@ import { mkdtemp, open, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { CsvRows, DataRecord, EncodedBatch } from '../types.js';
-import { decodeLine, encodeLine, encodePlainBatch, packStringBatch, unpackStringBatch } from './codec.js';
+import { decodeLine, encodeLine, encodePlainBatch, isWellFormed, packStringBatch, unpackStringBatch } from './codec.js';
 
 /**
  * The spool file is a run of frames, one per appended batch: a kind byte,
@@ -30,14 +30,6 @@ interface CsvMeta {
 }
 
 const FRAME_HEADER = 5;
-/**
- * Lone surrogates do not survive UTF-8: such a text is spooled as UTF-16.
- * (String#isWellFormed is ES2024, in Node 20; several times faster than a
- * surrogate regex over a two-byte string.)
- */
-function isWellFormed(text: string): boolean {
-  return (text as string & { isWellFormed(): boolean }).isWellFormed();
-}
 
 interface PackedMeta {
   readonly keys: readonly string[];
@@ -137,6 +129,7 @@ export class Spool {
 function encodeFrame(records: readonly DataRecord[]): Buffer[] {
   const packed = packStringBatch(records);
   if (packed !== undefined) {
+    // Lone surrogates do not survive UTF-8: such a text is spooled as UTF-16.
     const encoding = isWellFormed(packed.text) ? 'utf8' : 'utf16le';
     const meta = Buffer.from(JSON.stringify({ keys: packed.keys, values: packed.ends.length, encoding } satisfies PackedMeta), 'utf8');
     const ends = Buffer.from(packed.ends.buffer, packed.ends.byteOffset, packed.ends.byteLength);
